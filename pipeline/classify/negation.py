@@ -1,0 +1,49 @@
+"""Negation scope: is a matched issue term denied or resolved by what precedes it in the clause?"""
+
+from __future__ import annotations
+
+import re
+
+# Words that deny the issue that follows: 开了一年没有任何异响 / 从来没卡过.
+NEGATION_CUES = ("没有", "没", "无", "不", "未", "别", "从未", "毫无", "并非", "零")
+# Words that say the issue is gone: 修完之后不再异响 / 再也没响过. Not a complaint, not praise either.
+RESOLVED_CUES = ("不再", "再也没", "再没", "已经没", "已解决", "解决了", "修好了", "已修复", "修复了")
+# Look-alikes that do not deny what follows: 动不动就卡 / 没多久就异响 / 不到一年 / 别的都好 / 无法连接.
+PSEUDO_NEGATIONS = (
+    "动不动", "不停", "不断", "不了", "不行", "不住", "无法", "没法", "没办法", "不得不", "不少", "差不多",
+    "不知道", "不到", "没到", "不久", "没多久", "没几天", "没开多久", "没过多久", "没用多久", "不仅", "不光",
+    "不但", "不止", "无论", "别的", "别人", "没想到", "没有想到", "不是一般", "无语", "不管", "不敢",
+    "不舒服", "不好", "不能", "不会吧", "没用", "没人", "没反应", "不一样",
+)
+NEGATION_WINDOW = 6
+
+_PSEUDO = re.compile("|".join(sorted(map(re.escape, PSEUDO_NEGATIONS), key=len, reverse=True)))
+_RESOLVED = re.compile("|".join(map(re.escape, RESOLVED_CUES)))
+_NEGATION = re.compile("|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)))
+
+
+def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATION_WINDOW) -> str | None:
+    """Whether the evidence at `spans` is negated.
+
+    The scope is the `window` characters before the first evidence term up to the last one, with
+    the evidence terms themselves blanked out (a term such as 不制冷 must not negate itself).
+
+    Args:
+        text: the clause.
+        spans: (start, end) of each matched evidence term, in order of start.
+
+    Returns:
+        "resolved", "negated" or None.
+    """
+    lo = max(0, spans[0][0] - window)
+    hi = spans[-1][0]
+    chars = list(text[lo:hi])
+    for s, e in spans:
+        for i in range(max(s, lo), min(e, hi)):
+            chars[i - lo] = "□"
+    scope = _PSEUDO.sub("□", "".join(chars))
+    if _RESOLVED.search(scope):
+        return "resolved"
+    if _NEGATION.search(scope):
+        return "negated"
+    return None

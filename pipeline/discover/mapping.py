@@ -1,0 +1,66 @@
+"""Topic -> taxonomy category mapping; topics no category explains are listed as emerging."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from pipeline.discover.topics import OUTLIER, TopicModel
+from pipeline.schema import require_columns
+
+MIN_MAPPING_SHARE = 0.5
+
+TOPIC_COLUMNS = [
+    "topic_id", "label", "keywords", "size", "category_id", "polarity", "confidence", "status",
+    "is_emerging", "representative_clauses",
+]
+
+
+def describe_topics(
+    model: TopicModel, clauses: pd.DataFrame, mentions: pd.DataFrame, sims: np.ndarray, n_examples: int = 3
+) -> pd.DataFrame:
+    """One row per topic: label, keywords, size, mapped category and confidence, examples.
+
+    A topic maps to the category most of its clauses are categorised as (complaint or praise);
+    confidence is that share. Below MIN_MAPPING_SHARE the topic is unmapped; an unmapped topic
+    whose clauses are mostly not praise is flagged `is_emerging` for analysts to review.
+
+    Args:
+        model: the fitted or loaded topic model.
+        clauses: clause table with clause_id, clause, topic_id, clause_polarity.
+        mentions: mentions table (clause_id, category_id, polarity).
+        sims: (n_clauses,) similarity of each clause to its topic, aligned with `clauses`.
+    """
+    require_columns(clauses, ["clause_id", "clause", "topic_id", "clause_polarity"], "describe_topics")
+    m = mentions[mentions["polarity"].isin(["complaint", "praise"])][["clause_id", "category_id", "polarity"]]
+    joined = clauses[["clause_id", "topic_id"]].merge(m.drop_duplicates(), on="clause_id", how="left")
+    sizes = clauses.groupby("topic_id").size()
+    rows = []
+    for tid in model.topic_ids_.tolist():
+        size = int(sizes.get(tid, 0))
+        in_topic = clauses["topic_id"].to_numpy() == tid
+        cat, pol, conf = None, None, 0.0
+        if size:
+            counts = joined[joined["topic_id"] == tid].dropna(subset=["category_id"])
+            counts = counts.drop_duplicates("clause_id").groupby(["category_id", "polarity"]).size()
+            if len(counts):
+                (cat, pol), top = counts.idxmax(), counts.max()
+                conf = top / size
+        status = "mapped" if conf >= MIN_MAPPING_SHARE else "unmapped"
+        praise_share = (clauses.loc[in_topic, "clause_polarity"] == "praise").mean() if size else 0.0
+        order = np.argsort(-sims[in_topic])
+        examples = list(dict.fromkeys(clauses.loc[in_topic, "clause"].to_numpy()[order]))[:n_examples]
+        rows.append({
+            "topic_id": tid, "label": model.label(tid), "keywords": "|".join(model.keywords_.get(tid, [])),
+            "size": size, "category_id": cat if status == "mapped" else None,
+            "polarity": pol if status == "mapped" else None, "confidence": round(float(conf), 4),
+            "status": status, "is_emerging": bool(status == "unmapped" and size > 0 and praise_share < 0.5),
+            "representative_clauses": " | ".join(examples),
+        })
+    outliers = int(sizes.get(OUTLIER, 0))
+    rows.append({
+        "topic_id": OUTLIER, "label": model.label(OUTLIER), "keywords": "", "size": outliers,
+        "category_id": None, "polarity": None, "confidence": 0.0, "status": "outlier",
+        "is_emerging": False, "representative_clauses": "",
+    })
+    return pd.DataFrame(rows, columns=TOPIC_COLUMNS)

@@ -1,0 +1,6 @@
+"""Sentence embeddings behind one small interface: `embed(texts) -> float32 (n, d)`, L2-normalised."""
+
+from pipeline.embed.base import Embedder, EmbedderName, get_embedder
+from pipeline.embed.cache import EmbeddingCache, embed_cached
+
+__all__ = ["Embedder", "EmbedderName", "EmbeddingCache", "embed_cached", "get_embedder"]

@@ -1,0 +1,100 @@
+"""On-disk embedding cache keyed by (model id, text hash), so repeated texts are embedded once."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import uuid
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from pipeline.embed.base import Embedder, ProgressFn
+
+
+def text_key(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+class EmbeddingCache:
+    """Parquet shards under `<root>/<model id>/`; each run appends one shard with what was new.
+
+    Args:
+        root: cache folder.
+    """
+
+    def __init__(self, root: str | Path) -> None:
+        self.root = Path(root)
+
+    def _dir(self, model_id: str) -> Path:
+        return self.root / re.sub(r"[^\w.\-]+", "_", model_id)
+
+    def load(self, model_id: str) -> tuple[dict[str, int], np.ndarray]:
+        """All cached vectors of a model: key -> row index, and the (m, d) float32 matrix."""
+        shards = sorted(self._dir(model_id).glob("*.parquet"))
+        keys: list[str] = []
+        mats = []
+        for shard in shards:
+            t = pq.read_table(shard)
+            keys.extend(t.column("key").to_pylist())
+            vec = t.column("vec").combine_chunks()
+            dim = vec.type.list_size
+            mats.append(vec.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim))
+        if not mats:
+            return {}, np.zeros((0, 0), dtype=np.float32)
+        return {k: i for i, k in enumerate(keys)}, np.vstack(mats).astype(np.float32, copy=False)
+
+    def save(self, model_id: str, keys: Sequence[str], vecs: np.ndarray) -> None:
+        """Append one shard; written to a temporary name and renamed, so a crash leaves no half file."""
+        if len(keys) == 0:
+            return
+        d = self._dir(model_id)
+        d.mkdir(parents=True, exist_ok=True)
+        flat = pa.array(vecs.astype(np.float32).ravel())
+        table = pa.table({"key": list(keys), "vec": pa.FixedSizeListArray.from_arrays(flat, vecs.shape[1])})
+        name = uuid.uuid4().hex
+        tmp = d / f".{name}.tmp"
+        pq.write_table(table, tmp)
+        os.replace(tmp, d / f"{name}.parquet")
+
+
+def embed_cached(
+    texts: Sequence[str],
+    embedder: Embedder,
+    cache: EmbeddingCache | None = None,
+    batch_size: int = 256,
+    progress: ProgressFn | None = None,
+) -> tuple[np.ndarray, dict[str, int]]:
+    """Embed texts, computing each distinct text once and reusing cached vectors.
+
+    Args:
+        texts: n strings (duplicates allowed).
+        embedder: the backend.
+        cache: where vectors persist between runs; None embeds everything.
+        progress: called with the number of newly embedded texts after each batch.
+
+    Returns:
+        (float32 array (n, d) aligned with `texts`, stats dict with texts, distinct, cached, embedded).
+    """
+    keys = [text_key(t) for t in texts]
+    distinct: dict[str, str] = {}
+    for k, t in zip(keys, texts):
+        distinct.setdefault(k, t)
+    model_id = embedder.model_id
+    index, mat = cache.load(model_id) if cache else ({}, np.zeros((0, 0), np.float32))
+    missing = [k for k in distinct if k not in index]
+    new = embedder.embed([distinct[k] for k in missing], batch_size=batch_size, progress=progress)
+    if cache:
+        cache.save(model_id, missing, new)
+    dim = new.shape[1] if len(missing) else mat.shape[1] if mat.size else embedder.dim
+    lookup = {k: mat[i] for k, i in index.items() if k in distinct}
+    lookup.update(zip(missing, new))
+    out = np.empty((len(texts), dim), dtype=np.float32)
+    for i, k in enumerate(keys):
+        out[i] = lookup[k]
+    stats = {"texts": len(texts), "distinct": len(distinct), "cached": len(distinct) - len(missing), "embedded": len(missing)}
+    return out, stats

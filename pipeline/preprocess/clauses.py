@@ -1,0 +1,58 @@
+"""Splitting feedback into clauses: the unit that is classified (one message often holds several issues)."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+
+from pipeline.preprocess.normalize import normalize_text
+from pipeline.schema import require_columns
+
+# Clause boundaries: sentence and clause punctuation, line breaks.
+_BOUNDARY = re.compile(r"[。！？；，、\n…~～]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# Contrast words start a new clause: "总体还行但是异响很大" holds praise and a complaint.
+_CONTRAST = re.compile(r"(?<=[\u4e00-\u9fff])(?=但是|不过|可是|然而|只是)")
+MIN_CLAUSE_CHARS = 3
+
+CLAUSE_COLUMNS = ["clause_id", "feedback_id", "clause_no", "clause"]
+
+
+def split_clauses(text: str) -> list[str]:
+    """Split normalised text into clauses; fragments shorter than 3 characters join their neighbour."""
+    parts: list[str] = []
+    for chunk in _BOUNDARY.split(text):
+        parts.extend(p for p in _CONTRAST.split(chunk) if p)
+    clauses: list[str] = []
+    for p in (p.strip() for p in parts):
+        if not p:
+            continue
+        if clauses and (len(p) < MIN_CLAUSE_CHARS or len(clauses[-1]) < MIN_CLAUSE_CHARS):
+            clauses[-1] = clauses[-1] + "，" + p
+        else:
+            clauses.append(p)
+    return clauses
+
+
+def to_clauses(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Normalise each feedback text and split it into clauses.
+
+    Args:
+        feedback: canonical feedback table (needs feedback_id, text).
+
+    Returns:
+        (feedback with a `text_norm` column, clauses table with CLAUSE_COLUMNS). A feedback whose
+        normalised text is empty (e.g. emoji only) keeps one empty clause so it stays counted.
+    """
+    require_columns(feedback, ["feedback_id", "text"], "preprocess")
+    norm = [normalize_text(t) for t in feedback["text"].astype(str)]
+    out = feedback.assign(text_norm=norm)
+    ids, nos, texts = [], [], []
+    for fid, t in zip(out["feedback_id"], norm):
+        cl = split_clauses(t) or [""]
+        ids.extend([fid] * len(cl))
+        nos.extend(range(len(cl)))
+        texts.extend(cl)
+    clauses = pd.DataFrame({"feedback_id": ids, "clause_no": nos, "clause": texts})
+    clauses.insert(0, "clause_id", clauses["feedback_id"] + "#" + clauses["clause_no"].astype(str))
+    return out, clauses

@@ -1,0 +1,100 @@
+"""Chinese word segmentation with a domain dictionary, and topic-model tokens without car names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from functools import lru_cache
+from importlib import resources
+from pathlib import Path
+
+import yaml
+
+_RES = resources.files("pipeline.resources")
+_KEEP_SINGLE = set("卡响慢贵吵漏抖晃冷热臭偏")  # one-character words that carry an issue
+_JUNK = re.compile(r"^[\W\d_]+$|^[a-zA-Z]$")
+
+
+@lru_cache(maxsize=1)
+def vehicle_names() -> dict[str, str]:
+    """Brand and model names (and aliases) -> brand, from resources/vehicles.yaml."""
+    spec = yaml.safe_load(_RES.joinpath("vehicles.yaml").read_text(encoding="utf-8"))
+    names: dict[str, str] = {}
+    for brand, models in spec["brands"].items():
+        names[brand] = brand
+        for m in models:
+            names[m] = brand
+    for alias, model in spec.get("aliases", {}).items():
+        names[alias] = names[model]
+    return names
+
+
+@lru_cache(maxsize=1)
+def stopwords() -> frozenset[str]:
+    """spaCy's Chinese stop words plus car-feedback words that say nothing about the issue."""
+    from spacy.lang.zh.stop_words import STOP_WORDS
+
+    domain = [
+        w.strip()
+        for w in _RES.joinpath("stopwords_domain.txt").read_text(encoding="utf-8").splitlines()
+        if w.strip() and not w.startswith("#")
+    ]
+    return frozenset(STOP_WORDS) | frozenset(domain)
+
+
+class Segmenter:
+    """jieba segmentation that keeps taxonomy terms, automotive words and car names whole.
+
+    Args:
+        terms: extra words to keep whole (typically `Taxonomy.all_terms()`).
+        user_dict: optional extra jieba user dictionary file ("word [freq] [tag]" per line).
+    """
+
+    def __init__(self, terms: Iterable[str] = (), user_dict: str | Path | None = None) -> None:
+        self.terms = sorted(set(terms))
+        self.user_dict = user_dict
+        self.tokenizer_ = None
+
+    def _load(self):
+        import jieba
+
+        jieba.setLogLevel(60)  # its start-up chatter is not ours to print
+        tok = jieba.Tokenizer()
+        tok.initialize()
+        tok.load_userdict(str(_RES.joinpath("automotive_lexicon.txt")))
+        if self.user_dict:
+            tok.load_userdict(str(self.user_dict))
+        for name in vehicle_names():
+            if " " not in name:
+                tok.add_word(name, freq=2000, tag="nz")
+        for term in self.terms:
+            if len(term) > 1 and " " not in term:
+                tok.add_word(term, freq=1000)
+        self.tokenizer_ = tok
+        self._car_tokens = {n.lower() for n in vehicle_names()} | {
+            part.lower() for n in vehicle_names() for part in n.split()
+        }
+        return tok
+
+    def cut(self, text: str) -> list[str]:
+        """Tokens of one text, whitespace dropped."""
+        tok = self.tokenizer_ or self._load()
+        return [w for w in tok.cut(text) if w.strip()]
+
+    def cut_many(self, texts: Sequence[str]) -> list[list[str]]:
+        return [self.cut(t) for t in texts]
+
+    def topic_tokens(self, tokens: Sequence[str]) -> list[str]:
+        """Tokens fit for topic keywords: no stop words, punctuation, numbers or car/brand names."""
+        if self.tokenizer_ is None:
+            self._load()
+        stop = stopwords()
+        out = []
+        for w in tokens:
+            lw = w.lower()
+            if lw in self._car_tokens or w in stop or _JUNK.match(w):
+                continue
+            if len(w) == 1 and w not in _KEEP_SINGLE:
+                continue
+            out.append(w)
+        return out

@@ -1,0 +1,89 @@
+"""Writing output tables: DuckDB (one transaction per run) and Parquet exports."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+# How a run replaces earlier rows of each table: by the periods it covers, by source, by topic
+# model version, wholesale (dimensions) or never (the run log).
+REPLACE_BY = {
+    "feedback": "period",
+    "clauses": "period",
+    "mentions": "period",
+    "fact_category_counts": "period",
+    "fact_department_counts": "period",
+    "fact_feedback_volume": "period",
+    "fact_topic_counts": "period",
+    "quarantine": "source",
+    "ingest_counts": "source",
+    "topics": "topic_model_version",
+    "dim_category": "all",
+    "dim_department": "all",
+    "dim_category_owner": "all",
+    "runs": "append",
+}
+LINEAGE = ["run_id", "taxonomy_version", "embedder_id", "topic_model_version"]
+
+
+def stamp(df: pd.DataFrame, lineage: dict[str, str]) -> pd.DataFrame:
+    """Add the run id and versions to every row, so each number is traceable."""
+    return df.assign(**{k: lineage[k] for k in LINEAGE})
+
+
+def write_duckdb(db_path: str | Path, tables: dict[str, pd.DataFrame], lineage: dict[str, str]) -> dict[str, int]:
+    """Write all tables in one transaction: a failure leaves the database as it was.
+
+    Args:
+        db_path: DuckDB file (created if missing).
+        tables: name -> table; every name must be in REPLACE_BY.
+        lineage: run_id, taxonomy_version, embedder_id, topic_model_version.
+
+    Returns:
+        name -> rows in the table after the write.
+    """
+    unknown = sorted(set(tables) - set(REPLACE_BY))
+    if unknown:
+        raise ValueError(f"write_duckdb: no replacement rule for table(s) {unknown}")
+    Path(db_path).parent.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path))
+    try:
+        con.execute("BEGIN TRANSACTION")
+        for name, df in tables.items():
+            df = stamp(df, lineage)
+            con.register("incoming", df)
+            con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
+            rule = REPLACE_BY[name]
+            if rule == "all":
+                con.execute(f'DELETE FROM "{name}"')
+            elif rule != "append" and len(df):
+                con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT DISTINCT "{rule}" FROM incoming)')
+            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
+            con.unregister("incoming")
+        con.execute("COMMIT")
+        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+    except Exception:
+        con.execute("ROLLBACK")
+        raise
+    finally:
+        con.close()
+
+
+def export_parquet(db_path: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:
+    """Export whole tables to `<out_dir>/<name>.parquet` (written to a temporary name, then renamed)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    con = duckdb.connect(str(db_path), read_only=True)
+    paths = {}
+    try:
+        for name in names:
+            tmp, final = out_dir / f".{name}.parquet.tmp", out_dir / f"{name}.parquet"
+            con.execute(f"COPY \"{name}\" TO '{tmp}' (FORMAT parquet)")
+            os.replace(tmp, final)
+            paths[name] = final
+    finally:
+        con.close()
+    return paths
