@@ -97,7 +97,7 @@ def feedback_volume(feedback: pd.DataFrame) -> pd.DataFrame:
     """
     require_columns(feedback, ["feedback_id", "nps", *DIMENSIONS], "feedback_volume")
     f = feedback[[*DIMENSIONS]].astype(object).where(feedback[DIMENSIONS].notna(), "未知")
-    nps = pd.to_numeric(feedback["nps"], errors="coerce")
+    nps = pd.to_numeric(feedback["nps"], errors="coerce").astype("float64")  # <NA> -> NaN: no bucket
     f = f.assign(
         feedback=1, nps_responses=nps.notna().astype(int), promoters=(nps >= 9).astype(int),
         passives=((nps >= 7) & (nps <= 8)).astype(int), detractors=(nps <= 6).astype(int),

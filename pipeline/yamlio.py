@@ -38,8 +38,17 @@ class LocatedYaml:
     def _index(self, node: yaml.Node, loc: tuple) -> None:
         self._lines[loc] = node.start_mark.line + 1
         if isinstance(node, yaml.MappingNode):
+            seen: dict[str, int] = {}
             for key_node, value_node in node.value:
                 key = key_node.value
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    # PyYAML would keep the last one silently; a duplicated id is always a mistake.
+                    where = ".".join(map(str, loc + (key,)))
+                    raise InputError(
+                        f"duplicate key '{where}' (first defined on line {seen[key]})", file=self.path, line=line
+                    )
+                seen[key] = line
                 self._lines[loc + (key,)] = key_node.start_mark.line + 1
                 self._index(value_node, loc + (key,))
                 # Keep the key's own line for the entry (a nested mapping starts on the next line).

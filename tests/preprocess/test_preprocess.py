@@ -1,0 +1,79 @@
+"""Chinese preprocessing: normalisation, clause splitting, segmentation with the domain dictionary."""
+
+import pandas as pd
+import pytest
+
+from pipeline.preprocess import Segmenter, normalize_text, segment_clauses, split_clauses, to_clauses
+from pipeline.taxonomy import load_taxonomy
+
+
+@pytest.mark.parametrize(
+    "raw,expected",
+    [
+        ("車機卡頓很嚴重", "车机卡顿很严重"),  # traditional -> simplified
+        ("ＯＴＡ升级后Ｓ７车机卡", "OTA升级后S7车机卡"),  # full-width letters and digits
+        ("气死了😡😡车机又黑屏🙄", "气死了 车机又黑屏"),  # emoji removed
+        ("太卡了！！！！", "太卡了！"),  # repeated punctuation
+        ("为什么？？？？", "为什么？"),
+        ("车机卡<br>导航慢 https://t.cn/A6xYz", "车机卡，导航慢"),  # HTML and URL
+        ("#远航S7# @远航汽车官方 续航虚标", "远航S7 续航虚标"),  # hashtag kept, mention dropped
+        ("&lt;售后&gt;态度差", "<售后>态度差"),
+        ("", ""),
+    ],
+)
+def test_normalize(raw, expected):
+    assert normalize_text(raw) == expected
+
+
+@pytest.mark.parametrize(
+    "text,clauses",
+    [
+        ("异响很大，车机也卡", ["异响很大", "车机也卡"]),
+        ("总体还行但是异响很大。", ["总体还行", "但是异响很大"]),
+        ("唉，车机卡顿", ["唉，车机卡顿"]),  # a 1-character fragment joins its neighbour
+        ("刹车失灵！差点出事；希望重视", ["刹车失灵", "差点出事", "希望重视"]),
+    ],
+)
+def test_split_clauses(text, clauses):
+    assert split_clauses(text) == clauses
+
+
+def test_to_clauses_keeps_every_feedback_even_when_text_vanishes():
+    fb = pd.DataFrame({"feedback_id": ["a:1", "a:2"], "text": ["異響很大，車機也卡", "👍👍"]})
+    out, clauses = to_clauses(fb)
+    assert out["text_norm"].tolist() == ["异响很大，车机也卡", ""]
+    assert clauses["clause_id"].tolist() == ["a:1#0", "a:1#1", "a:2#0"]
+    assert set(clauses["feedback_id"]) == {"a:1", "a:2"}
+
+
+@pytest.fixture(scope="module")
+def segmenter():
+    return Segmenter(load_taxonomy("taxonomies/automotive_v1.yaml").all_terms())
+
+
+@pytest.mark.parametrize(
+    "text,tokens",
+    [
+        ("我的远航S7过减速带底盘咯吱咯吱响", ["我", "的", "远航S7", "过", "减速带", "底盘", "咯吱咯吱", "响"]),
+        ("车机卡顿严重", ["车机", "卡顿", "严重"]),
+        ("销售顾问爱答不理", ["销售顾问", "爱答不理"]),
+        ("家充桩装了一个月", ["家充桩", "装", "了", "一个月"]),
+    ],
+)
+def test_segmentation_keeps_domain_words_whole(segmenter, text, tokens):
+    assert segmenter.cut(text) == tokens
+
+
+def test_topic_tokens_drop_car_names_stopwords_and_numbers(segmenter):
+    toks = segmenter.cut("我的远航S7和特斯拉Model Y比，车机卡顿了3次")
+    topic = segmenter.topic_tokens(toks)
+    assert "远航S7" not in topic and "特斯拉" not in topic and "Model" not in topic
+    assert "的" not in topic and "3" not in topic
+    assert "车机" in topic and "卡顿" in topic
+
+
+def test_segment_clauses_adds_tokens_and_topic_doc(segmenter):
+    cl = pd.DataFrame({"clause": ["X5的车机卡得要命"]})
+    out = segment_clauses(cl, segmenter)
+    assert out.loc[0, "tokens"].split() == ["X5", "的", "车机", "卡得", "要命"]
+    assert "X5" not in out.loc[0, "topic_doc"].split()
