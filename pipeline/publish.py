@@ -56,6 +56,7 @@ def write_duckdb(db_path: str | Path, tables: dict[str, pd.DataFrame], lineage: 
             df = stamp(df, lineage)
             con.register("incoming", df)
             con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
+            _add_new_columns(con, name)
             rule = REPLACE_BY[name]
             if rule == "all":
                 con.execute(f'DELETE FROM "{name}"')
@@ -70,6 +71,14 @@ def write_duckdb(db_path: str | Path, tables: dict[str, pd.DataFrame], lineage: 
         raise
     finally:
         con.close()
+
+
+def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str) -> None:
+    """Columns a newer release added: add them (earlier rows get NULL) instead of failing the run."""
+    have = {r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
+    for col, typ, *_ in con.execute("DESCRIBE SELECT * FROM incoming").fetchall():
+        if col not in have:
+            con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {typ}')
 
 
 def export_parquet(db_path: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:

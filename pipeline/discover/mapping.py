@@ -8,10 +8,11 @@ import pandas as pd
 from pipeline.discover.topics import OUTLIER, TopicModel
 from pipeline.schema import require_columns
 
-MIN_MAPPING_SHARE = 0.5
+MIN_CONFIDENCE = 0.5  # share of the topic's categorised clauses that carry the top category
+MIN_COVERAGE = 0.2  # share of the topic's clauses that carry any category at all
 
 TOPIC_COLUMNS = [
-    "topic_id", "label", "keywords", "size", "category_id", "polarity", "confidence", "status",
+    "topic_id", "label", "keywords", "size", "category_id", "polarity", "confidence", "coverage", "status",
     "is_emerging", "representative_clauses",
 ]
 
@@ -21,9 +22,11 @@ def describe_topics(
 ) -> pd.DataFrame:
     """One row per topic: label, keywords, size, mapped category and confidence, examples.
 
-    A topic maps to the category most of its clauses are categorised as (complaint or praise);
-    confidence is that share. Below MIN_MAPPING_SHARE the topic is unmapped; an unmapped topic
-    whose clauses are mostly not praise is flagged `is_emerging` for analysts to review.
+    A topic maps to the category (and polarity) most of its categorised clauses carry: confidence
+    is that category's share of the categorised clauses, coverage the share of the topic's clauses
+    that carry any category. A topic with confidence >= MIN_CONFIDENCE and coverage >=
+    MIN_COVERAGE is mapped; otherwise it is unmapped, and an unmapped topic whose clauses are
+    mostly not praise is flagged `is_emerging`: something the taxonomy does not yet name.
 
     Args:
         model: the fitted or loaded topic model.
@@ -39,14 +42,15 @@ def describe_topics(
     for tid in model.topic_ids_.tolist():
         size = int(sizes.get(tid, 0))
         in_topic = clauses["topic_id"].to_numpy() == tid
-        cat, pol, conf = None, None, 0.0
+        cat, pol, conf, cover = None, None, 0.0, 0.0
         if size:
-            counts = joined[joined["topic_id"] == tid].dropna(subset=["category_id"])
-            counts = counts.drop_duplicates("clause_id").groupby(["category_id", "polarity"]).size()
+            tagged = joined[joined["topic_id"] == tid].dropna(subset=["category_id"])
+            counts = tagged.groupby(["category_id", "polarity"])["clause_id"].nunique()
             if len(counts):
                 (cat, pol), top = counts.idxmax(), counts.max()
-                conf = top / size
-        status = "mapped" if conf >= MIN_MAPPING_SHARE else "unmapped"
+                n_tagged = tagged["clause_id"].nunique()
+                conf, cover = top / n_tagged, n_tagged / size
+        status = "mapped" if conf >= MIN_CONFIDENCE and cover >= MIN_COVERAGE else "unmapped"
         praise_share = (clauses.loc[in_topic, "clause_polarity"] == "praise").mean() if size else 0.0
         order = np.argsort(-sims[in_topic])
         examples = list(dict.fromkeys(clauses.loc[in_topic, "clause"].to_numpy()[order]))[:n_examples]
@@ -54,13 +58,13 @@ def describe_topics(
             "topic_id": tid, "label": model.label(tid), "keywords": "|".join(model.keywords_.get(tid, [])),
             "size": size, "category_id": cat if status == "mapped" else None,
             "polarity": pol if status == "mapped" else None, "confidence": round(float(conf), 4),
-            "status": status, "is_emerging": bool(status == "unmapped" and size > 0 and praise_share < 0.5),
+            "coverage": round(float(cover), 4), "status": status, "is_emerging": bool(status == "unmapped" and size > 0 and praise_share < 0.5),
             "representative_clauses": " | ".join(examples),
         })
     outliers = int(sizes.get(OUTLIER, 0))
     rows.append({
         "topic_id": OUTLIER, "label": model.label(OUTLIER), "keywords": "", "size": outliers,
-        "category_id": None, "polarity": None, "confidence": 0.0, "status": "outlier",
+        "category_id": None, "polarity": None, "confidence": 0.0, "coverage": 0.0, "status": "outlier",
         "is_emerging": False, "representative_clauses": "",
     })
     return pd.DataFrame(rows, columns=TOPIC_COLUMNS)

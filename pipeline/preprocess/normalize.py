@@ -6,7 +6,9 @@ import html
 import re
 import unicodedata
 
+import yaml
 import zhconv
+from importlib import resources
 
 _HTML_TAG = re.compile(r"<[^>]{1,200}>")
 _URL = re.compile(r"(?:https?://|www\.)[\w\-./?=&%#:+~]+", re.IGNORECASE)
@@ -22,13 +24,18 @@ _EMOJI = re.compile(
 _ASCII_TO_CJK_PUNCT = str.maketrans({",": "，", "!": "！", "?": "？", ";": "；", ":": "："})
 _REPEATED_PUNCT = re.compile(r"([，。！？；：、~～…\.\-—])\1+")
 _SPACES = re.compile(r"\s+")
+_TYPOS: dict[str, str] = yaml.safe_load(
+    resources.files("pipeline.resources").joinpath("typos.yaml").read_text(encoding="utf-8")
+)
+_TYPO_RE = re.compile("|".join(sorted(map(re.escape, _TYPOS), key=len, reverse=True)))
 
 
 def normalize_text(text: str) -> str:
     """Normalise one feedback text for matching, embedding and display.
 
     Unescapes HTML and drops tags, URLs, @mentions and emoji; keeps hashtag words; folds
-    full-width forms (NFKC); converts traditional to simplified characters; collapses repeated
+    full-width forms (NFKC); converts traditional to simplified characters; corrects common
+    homophone typos (resources/typos.yaml: 杀车 -> 刹车, 卡屯 -> 卡顿); collapses repeated
     punctuation and whitespace.
     """
     if not text:
@@ -41,6 +48,7 @@ def normalize_text(text: str) -> str:
     t = _EMOJI.sub(" ", t)
     t = t.translate(_ASCII_TO_CJK_PUNCT)
     t = zhconv.convert(t, "zh-cn")
+    t = _TYPO_RE.sub(lambda m: _TYPOS[m.group(0)], t)
     t = _REPEATED_PUNCT.sub(r"\1", t)
     t = _SPACES.sub(" ", t).strip(" ，")
     return t

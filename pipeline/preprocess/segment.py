@@ -13,6 +13,8 @@ import yaml
 _RES = resources.files("pipeline.resources")
 _KEEP_SINGLE = set("卡响慢贵吵漏抖晃冷热臭偏")  # one-character words that carry an issue
 _JUNK = re.compile(r"^[\W\d_]+$|^[a-zA-Z]$")
+# Placeholders that PII masking leaves in text ([手机号], [VIN], ...): never topic words.
+_PII_WORDS = {"手机号", "座机", "身份证", "VIN", "车牌", "邮箱"}
 
 
 @lru_cache(maxsize=1)
@@ -92,7 +94,7 @@ class Segmenter:
         out = []
         for w in tokens:
             lw = w.lower()
-            if lw in self._car_tokens or w in stop or _JUNK.match(w):
+            if lw in self._car_tokens or w in stop or w in _PII_WORDS or _JUNK.match(w):
                 continue
             if len(w) == 1 and w not in _KEEP_SINGLE:
                 continue

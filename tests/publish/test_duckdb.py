@@ -54,3 +54,13 @@ def test_parquet_export_matches_table(tmp_path):
     paths = publish.export_parquet(db, tmp_path / "out", ["fact_category_counts"])
     df = pd.read_parquet(paths["fact_category_counts"])
     assert len(df) == 3 and set(publish.LINEAGE) <= set(df.columns)
+
+
+def test_new_columns_are_added_to_existing_tables(tmp_path):
+    db = tmp_path / "o.duckdb"
+    sep, octo = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
+    publish.write_duckdb(db, {"fact_category_counts": fact(sep, 2)}, LINEAGE)
+    publish.write_duckdb(db, {"fact_category_counts": fact(octo, 2).assign(praise=7)}, LINEAGE)
+    with duckdb.connect(str(db)) as con:
+        rows = con.execute("SELECT period, praise FROM fact_category_counts ORDER BY period").fetchall()
+    assert [r[1] for r in rows] == [None, None, 7, 7]

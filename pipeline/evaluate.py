@@ -1,0 +1,55 @@
+"""Scoring categorisation against labelled feedback: per-category precision, recall and F1."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.schema import require_columns
+
+
+def _label_sets(series: pd.Series) -> list[set[str]]:
+    return [set(filter(None, str(v).split("|"))) if pd.notna(v) else set() for v in series]
+
+
+def score_categories(predicted: pd.DataFrame, truth: pd.DataFrame, categories: list[str]) -> tuple[pd.DataFrame, dict]:
+    """Compare feedback-level complaint categories with labels.
+
+    Args:
+        predicted: one row per (feedback_id, category_id) predicted as a complaint.
+        truth: feedback_id and `true_categories` (pipe-joined category ids; empty when none).
+        categories: the category ids to score.
+
+    Returns:
+        (per-category table: category_id, support, predicted, tp, precision, recall, f1;
+         overall dict: micro_precision, micro_recall, micro_f1, macro_f1, feedback).
+    """
+    require_columns(predicted, ["feedback_id", "category_id"], "score_categories")
+    require_columns(truth, ["feedback_id", "true_categories"], "score_categories")
+    pred = predicted.groupby("feedback_id")["category_id"].agg(set)
+    gold = dict(zip(truth["feedback_id"], _label_sets(truth["true_categories"])))
+    rows = []
+    tp_all = fp_all = fn_all = 0
+    for cid in categories:
+        tp = fp = fn = 0
+        for fid, labels in gold.items():
+            p = cid in pred.get(fid, set())
+            g = cid in labels
+            tp += p and g
+            fp += p and not g
+            fn += g and not p
+        prec = tp / (tp + fp) if tp + fp else float("nan")
+        rec = tp / (tp + fn) if tp + fn else float("nan")
+        f1 = 2 * prec * rec / (prec + rec) if tp else 0.0
+        rows.append({"category_id": cid, "support": tp + fn, "predicted": tp + fp, "tp": tp,
+                     "precision": prec, "recall": rec, "f1": f1})
+        tp_all, fp_all, fn_all = tp_all + tp, fp_all + fp, fn_all + fn
+    table = pd.DataFrame(rows)
+    mp = tp_all / (tp_all + fp_all) if tp_all + fp_all else 0.0
+    mr = tp_all / (tp_all + fn_all) if tp_all + fn_all else 0.0
+    overall = {
+        "micro_precision": mp, "micro_recall": mr,
+        "micro_f1": 2 * mp * mr / (mp + mr) if mp + mr else 0.0,
+        "macro_f1": float(table.loc[table["support"] > 0, "f1"].mean()),
+        "feedback": len(gold),
+    }
+    return table, overall

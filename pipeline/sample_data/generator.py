@@ -1,0 +1,65 @@
+"""Generate the synthetic Voice-of-Customer data set: five channel exports plus ground truth."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.sample_data import catalog
+from pipeline.sample_data.compose import Composer
+from pipeline.sample_data.draws import Draws
+from pipeline.sample_data.effects import plant_bad_rows, plant_p0, plant_surge, score_nps
+from pipeline.sample_data.plan import build_skeleton, plan_content
+from pipeline.sample_data.summary import summarise
+from pipeline.sample_data.tables import assign_ids, build_ground_truth, build_tables
+
+
+@dataclass
+class SampleData:
+    """A generated data set.
+
+    Attributes:
+        channels: source name -> DataFrame in that source's own column names, rows in file order.
+        ground_truth: one row per generated row (see tables.build_ground_truth for the columns).
+        planted: the planted effects with their generated sizes (written as planted_effects.json).
+    """
+
+    channels: dict[str, pd.DataFrame]
+    ground_truth: pd.DataFrame
+    planted: dict
+
+
+def generate(n_rows: int = 20000, seed: int = 42) -> SampleData:
+    """Generate feedback rows over five channels with known categories and planted effects.
+
+    Deterministic: every random draw comes from numpy.random.default_rng(seed), in a fixed order.
+
+    Args:
+        n_rows: total rows over all channels (at least 500, so every planted effect fits).
+        seed: the random seed.
+
+    Returns:
+        The channel tables, their ground truth and the planted-effects record.
+    """
+    if n_rows < 500:
+        raise ValueError(f"The 'n_rows' parameter of generate must be at least 500. Got {n_rows} instead.")
+    rng = np.random.default_rng(seed)
+    vehicles = catalog.load_vehicles()
+    rows = build_skeleton(n_rows, rng, vehicles)
+    draws = Draws(rng)
+    plan_content(rows, draws)
+    plant_p0(rows, rng)
+    plant_surge(rows, rng)
+    plant_bad_rows(rows, rng)
+    score_nps(rows, rng)
+    assign_ids(rows, rng)
+    composer = Composer(vehicles, draws)
+    for row in rows:
+        composer.compose(row)
+    return SampleData(
+        channels=build_tables(rows, draws),
+        ground_truth=build_ground_truth(rows),
+        planted=summarise(rows, n_rows, seed),
+    )
