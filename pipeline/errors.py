@@ -61,3 +61,17 @@ class MissingColumnsError(VocError):
 
 class ModelNotAvailableError(VocError):
     """A model (embedder weights, fitted topic model) cannot be found locally."""
+
+
+class RowCountMismatchError(VocError):
+    """Accepted plus quarantined rows do not add up to the input rows: a bug, never expected."""
+
+    def __init__(self, source: str, input_rows: int, accepted: int, quarantined: int) -> None:
+        super().__init__(
+            f"source '{source}': {input_rows} input rows but {accepted} accepted + "
+            f"{quarantined} quarantined = {accepted + quarantined}; no row may be lost or doubled"
+        )
+
+
+class DuplicateFeedbackIdError(VocError):
+    """Two accepted rows share a feedback_id: a bug, never expected (ids are "<source>:<id>")."""

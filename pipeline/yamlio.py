@@ -1,84 +1,159 @@
-"""YAML loading that remembers where each value came from, so validation errors can name the line."""
+"""YAML loading that remembers where each value came from, so validation errors can name the line.
+
+The one loader for every YAML file the pipeline reads (taxonomies, source mappings):
+
+    doc = LocatedYaml.load("sources.yaml")
+    doc.data                      # plain Python values
+    doc.line_of(("sources", 0))   # 1-based line of that entry
+    doc.duplicate_keys            # every key given twice in one mapping
+    doc.validate(SomeModel)       # pydantic validation; errors name file, line and field
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 from pydantic import BaseModel, ValidationError
 
 from pipeline.errors import InputError
 
+# A path into the document: mapping keys and list indices, as in a pydantic error `loc`.
+Loc = tuple[Any, ...]
 
+
+class DuplicateKey(NamedTuple):
+    """A key given a second time in one mapping (PyYAML would keep the last value silently)."""
+
+    loc: Loc
+    line: int
+    first_line: int
+
+
+@dataclass
 class LocatedYaml:
     """A parsed YAML document plus the line of every mapping key and sequence item.
 
-    Args:
-        path: the YAML file.
+    Attributes:
+        path: the YAML file, for messages.
+        data: the document as plain Python values (None for an empty file).
+        lines: path into the document -> 1-based line; `()` is the document itself.
+        duplicate_keys: every repeated key, in document order; `lines` holds the first occurrence.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        if not self.path.exists():
-            raise InputError("file not found", file=self.path)
-        text = self.path.read_text(encoding="utf-8")
-        try:
-            node = yaml.compose(text, Loader=yaml.SafeLoader)
-            self.data: Any = yaml.safe_load(text)
-        except yaml.YAMLError as exc:
-            mark = getattr(exc, "problem_mark", None)
-            line = mark.line + 1 if mark is not None else None
-            raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=self.path, line=line) from exc
-        self._lines: dict[tuple, int] = {}
-        if node is not None:
-            self._index(node, ())
+    path: Path
+    data: Any
+    lines: dict[Loc, int] = field(default_factory=dict)
+    duplicate_keys: list[DuplicateKey] = field(default_factory=list)
 
-    def _index(self, node: yaml.Node, loc: tuple) -> None:
-        self._lines[loc] = node.start_mark.line + 1
+    @classmethod
+    def load(cls, path: str | Path) -> LocatedYaml:
+        """Parse one YAML file (UTF-8, with or without BOM) into data plus a line map.
+
+        Raises:
+            InputError: the file is missing, unreadable, not UTF-8, or not valid YAML (with the line).
+        """
+        path = Path(path)
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            raise InputError("file not found", file=path) from None
+        except OSError as exc:
+            raise InputError(f"cannot read file: {exc.strerror}", file=path) from None
+        try:
+            text = raw.decode("utf-8-sig")
+        except UnicodeDecodeError as exc:
+            line = raw[: exc.start].count(b"\n") + 1
+            raise InputError("YAML files must be UTF-8", file=path, line=line) from None
+        try:
+            node, data = _parse(text)
+        except yaml.YAMLError as exc:
+            problem = getattr(exc, "problem", None) or exc
+            raise InputError(f"not valid YAML: {problem}", file=path, line=_error_line(exc, text)) from None
+        doc = cls(path=path, data=data)
+        if node is not None:
+            doc.lines[()] = node.start_mark.line + 1
+            doc._walk(node, ())
+        return doc
+
+    def _walk(self, node: yaml.Node, loc: Loc) -> None:
         if isinstance(node, yaml.MappingNode):
-            seen: dict[str, int] = {}
+            seen: dict[Any, int] = {}
             for key_node, value_node in node.value:
-                key = key_node.value
+                key = key_node.value if isinstance(key_node, yaml.ScalarNode) else None
                 line = key_node.start_mark.line + 1
+                here = (*loc, key)
                 if key in seen:
-                    # PyYAML would keep the last one silently; a duplicated id is always a mistake.
-                    where = ".".join(map(str, loc + (key,)))
-                    raise InputError(
-                        f"duplicate key '{where}' (first defined on line {seen[key]})", file=self.path, line=line
-                    )
-                seen[key] = line
-                self._lines[loc + (key,)] = key_node.start_mark.line + 1
-                self._index(value_node, loc + (key,))
-                # Keep the key's own line for the entry (a nested mapping starts on the next line).
-                self._lines[loc + (key,)] = key_node.start_mark.line + 1
+                    self.duplicate_keys.append(DuplicateKey(here, line, seen[key]))
+                else:
+                    seen[key] = line
+                    # The key's own line, not its value's (a nested mapping starts on the next line).
+                    self.lines[here] = line
+                self._walk(value_node, here)
         elif isinstance(node, yaml.SequenceNode):
             for i, item in enumerate(node.value):
-                self._index(item, loc + (i,))
+                self.lines[(*loc, i)] = item.start_mark.line + 1
+                self._walk(item, (*loc, i))
 
-    def line_of(self, loc: Sequence[Any]) -> int | None:
-        """Line of the deepest known prefix of `loc` (pydantic error locations may go deeper)."""
+    def line_of(self, loc: Sequence[Any]) -> int:
+        """Line of `loc`, or of its nearest enclosing entry (pydantic error locations may go deeper)."""
         loc = tuple(loc)
-        while loc:
-            if loc in self._lines:
-                return self._lines[loc]
-            loc = loc[:-1]
-        return self._lines.get(())
+        for end in range(len(loc), -1, -1):
+            if loc[:end] in self.lines:
+                return self.lines[loc[:end]]
+        return 1
+
+    def reject_duplicate_keys(self) -> None:
+        """Raise for the first repeated key, if any.
+
+        Raises:
+            InputError: naming the key, its line and the line where it was first defined.
+        """
+        if self.duplicate_keys:
+            dup = self.duplicate_keys[0]
+            where = ".".join(map(str, dup.loc))
+            message = f"duplicate key '{where}' (first defined on line {dup.first_line})"
+            raise InputError(message, file=self.path, line=dup.line)
 
     def validate(self, model: type[BaseModel], data: Any | None = None, base_loc: tuple = ()) -> Any:
-        """Validate `data` (default: the whole document) into `model`; errors name file, line and field."""
+        """Validate `data` (default: the whole document) into `model`; errors name file, line and field.
+
+        A document with a repeated key is refused first: its data silently holds only the last value.
+        """
+        self.reject_duplicate_keys()
         try:
             return model.model_validate(self.data if data is None else data)
         except ValidationError as exc:
             err = exc.errors()[0]
             loc = base_loc + _data_path(self.data if data is None else data, err["loc"])
-            field = ".".join(str(p) for p in loc) or "(document)"
+            field_name = ".".join(str(p) for p in loc) or "(document)"
             got = err.get("input")
             got_txt = "" if isinstance(got, dict | list) else f"; got {got!r}"
             raise InputError(
-                f"field '{field}': {err['msg']}{got_txt}", file=self.path, line=self.line_of(loc)
+                f"field '{field_name}': {err['msg']}{got_txt}", file=self.path, line=self.line_of(loc)
             ) from exc
+
+
+def _parse(text: str) -> tuple[yaml.Node | None, Any]:
+    """The node tree (for lines) and the plain data of one YAML document, in one pass."""
+    loader = yaml.SafeLoader(text)  # already checks for unprintable characters
+    try:
+        node = loader.get_single_node()
+        return node, (loader.construct_document(node) if node is not None else None)
+    finally:
+        loader.dispose()
+
+
+def _error_line(exc: yaml.YAMLError, text: str) -> int | None:
+    """1-based line a PyYAML error points at, if it says."""
+    mark = getattr(exc, "problem_mark", None) or getattr(exc, "context_mark", None)
+    if mark is not None:
+        return mark.line + 1
+    position = getattr(exc, "position", None)  # ReaderError: a character offset, no mark
+    return text[:position].count("\n") + 1 if isinstance(position, int) else None
 
 
 def _data_path(data: Any, loc: Sequence[Any]) -> tuple:

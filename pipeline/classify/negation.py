@@ -16,9 +16,18 @@ PSEUDO_NEGATIONS = (
     "不舒服", "不好", "不能", "不会吧", "没用", "没人", "没反应", "不一样",
 )
 NEGATION_WINDOW = 6
+# Resolution stated after the issue: 黑屏的问题更新后没再出现 / 漏水的问题已经修好了 / 风噪就没了.
+RESOLVED_AFTER_CUES = (
+    "没再出现", "没有再出现", "再没出现", "已经修好", "修好了", "就没了", "解决了", "已解决", "处理好了",
+    "消失了", "不见了", "好了很多", "已经好了",
+)
+RESOLVED_AFTER_WINDOW = 15
 
 _PSEUDO = re.compile("|".join(sorted(map(re.escape, PSEUDO_NEGATIONS), key=len, reverse=True)))
 _RESOLVED = re.compile("|".join(map(re.escape, RESOLVED_CUES)))
+_RESOLVED_AFTER = re.compile(
+    "(?<![没未不])(?:" + "|".join(map(re.escape, RESOLVED_AFTER_CUES)) + ")"
+)
 _NEGATION = re.compile("|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)))
 
 
@@ -26,7 +35,9 @@ def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATI
     """Whether the evidence at `spans` is negated.
 
     The scope is the `window` characters before the first evidence term up to the last one, with
-    the evidence terms themselves blanked out (a term such as 不制冷 must not negate itself).
+    the evidence terms themselves blanked out (a term such as 不制冷 must not negate itself), plus
+    RESOLVED_AFTER_WINDOW characters after the last term for a resolution said afterwards
+    (之前漏水的问题已经修好了); "没修好了" and the like do not count as resolved.
 
     Args:
         text: the clause.
@@ -42,7 +53,8 @@ def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATI
         for i in range(max(s, lo), min(e, hi)):
             chars[i - lo] = "□"
     scope = _PSEUDO.sub("□", "".join(chars))
-    if _RESOLVED.search(scope):
+    after = text[spans[-1][1] : spans[-1][1] + RESOLVED_AFTER_WINDOW]
+    if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(after):
         return "resolved"
     if _NEGATION.search(scope):
         return "negated"

@@ -6,8 +6,9 @@
 Each step is usable alone: `read_source` (I/O), `canonicalize` (pure), `mask_pii`.
 """
 
-from pipeline.ingest.batch import DuplicateFeedbackIdError, IngestResult, ingest_sources
-from pipeline.ingest.canonical import REASONS, RowCountMismatchError, canonicalize
+from pipeline.errors import DuplicateFeedbackIdError, RowCountMismatchError
+from pipeline.ingest.batch import IngestResult, ingest_sources
+from pipeline.ingest.canonical import REASONS, canonicalize
 from pipeline.ingest.mapping import ColumnMap, SourceFormat, SourcesConfig, SourceSpec, load_sources
 from pipeline.ingest.pii import mask_pii, mask_pii_series
 from pipeline.ingest.readers import read_source

@@ -8,20 +8,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from pipeline.errors import VocError
-from pipeline.ingest.canonical import RowCountMismatchError, canonicalize
+from pipeline.errors import DuplicateFeedbackIdError, RowCountMismatchError
+from pipeline.ingest.canonical import canonicalize
 from pipeline.ingest.mapping import SourcesConfig
 from pipeline.ingest.readers import read_source, resolve_path
 from pipeline.schema import FEEDBACK_COLUMNS, QUARANTINE_COLUMNS
 
 COUNT_COLUMNS = ["source", "file", "input_rows", "accepted", "quarantined"]
-
-
-class DuplicateFeedbackIdError(VocError):
-    """Two accepted rows share a feedback_id: a bug, never expected (ids are "<source>:<id>").
-
-    Lives here until the lead moves it into pipeline.errors.
-    """
 
 
 @dataclass(frozen=True)

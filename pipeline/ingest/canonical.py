@@ -12,7 +12,7 @@ from collections.abc import Collection
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import VocError
+from pipeline.errors import RowCountMismatchError
 from pipeline.ingest._dates import AUTO_DESCRIPTION, parse_datetimes
 from pipeline.ingest.mapping import OPTIONAL_FIELDS, SourceSpec
 from pipeline.ingest.pii import mask_pii_series
@@ -22,17 +22,6 @@ from pipeline.schema import FEEDBACK_COLUMNS, QUARANTINE_COLUMNS, require_column
 STAGE = "ingest.canonicalize"
 
 
-class RowCountMismatchError(VocError):
-    """Accepted plus quarantined rows do not add up to the input rows: a bug, never expected.
-
-    Lives here until the lead moves it into pipeline.errors.
-    """
-
-    def __init__(self, source: str, input_rows: int, accepted: int, quarantined: int) -> None:
-        super().__init__(
-            f"source '{source}': {input_rows} input rows but {accepted} accepted + "
-            f"{quarantined} quarantined = {accepted + quarantined}; no row may be lost or doubled"
-        )
 # A row with several problems is quarantined under the first of these; its detail lists all.
 REASONS = ("missing_id", "empty_text", "bad_date", "nps_out_of_range", "duplicate_id")
 

@@ -26,8 +26,8 @@ from pydantic import (
 from pydantic_core import PydanticCustomError
 
 from pipeline.errors import InputError
-from pipeline.ingest._yaml_lines import Loc, YamlDoc, parse_yaml_with_lines
 from pipeline.schema import CHANNELS
+from pipeline.yamlio import Loc, LocatedYaml
 
 
 class SourceFormat(StrEnum):
@@ -206,7 +206,7 @@ def _field_name(loc: tuple[Any, ...]) -> str:
     return ".".join(str(p) for p in loc) or "(document)"
 
 
-def _error(doc: YamlDoc, problems: list[tuple[Loc, str]], lines: dict[Loc, int]) -> InputError:
+def _error(doc: LocatedYaml, problems: list[tuple[Loc, str]], lines: dict[Loc, int]) -> InputError:
     """One InputError located at the first problem (by line), listing all of them."""
     located = sorted(
         (
@@ -217,9 +217,9 @@ def _error(doc: YamlDoc, problems: list[tuple[Loc, str]], lines: dict[Loc, int])
     )
     line, message = located[0]
     if len(located) > 1:
-        more = "\n".join(f"  {doc.file}:{ln}: {msg}" for ln, msg in located[1:])
+        more = "\n".join(f"  {doc.path}:{ln}: {msg}" for ln, msg in located[1:])
         message += f"\n({len(located) - 1} more problem(s) in this file:)\n{more}"
-    return InputError(message, file=doc.file, line=line)
+    return InputError(message, file=doc.path, line=line)
 
 
 def load_sources(path: str | Path) -> SourcesConfig:
@@ -234,10 +234,12 @@ def load_sources(path: str | Path) -> SourcesConfig:
     Raises:
         InputError: naming the file, the line and the field of every problem found.
     """
-    doc = parse_yaml_with_lines(Path(path))
-    problems = [(loc, text) for loc, text, _ in doc.duplicate_keys]
+    doc = LocatedYaml.load(path)
+    problems = [
+        (d.loc, f"key given twice (first at line {d.first_line})") for d in doc.duplicate_keys
+    ]
     # A repeated key has no entry of its own in doc.lines (that holds the first occurrence).
-    explicit_lines = {loc: line for loc, _, line in doc.duplicate_keys}
+    explicit_lines = {d.loc: d.line for d in doc.duplicate_keys}
     # Checked on the raw data too, so a duplicate name is reported together with field errors
     # (pydantic runs the model validator only once every field is valid).
     entries = doc.data.get("sources") if isinstance(doc.data, dict) else None

@@ -164,7 +164,7 @@ def load_taxonomy(path: str | Path) -> Taxonomy:
     Raises:
         InputError: naming the file, the line and the field, for any schema or consistency error.
     """
-    doc = LocatedYaml(path)
+    doc = LocatedYaml.load(path)
     spec: TaxonomyFile = doc.validate(TaxonomyFile)
 
     def fail(loc: tuple, msg: str) -> None:

@@ -29,6 +29,11 @@ def complaints(matcher, text):
         ("车机从来没卡过", "negated"),
         ("修完之后不再异响", "resolved"),
         ("再也没有异响了", "resolved"),
+        ("上次黑屏的问题更新后没再出现", "resolved"),
+        ("之前漏水的问题已经修好了", "resolved"),
+        ("换了密封条以后风噪就没了", "resolved"),
+        ("漏水修了三次还没修好了", None),  # not resolved
+        ("车机卡顿一直没解决", None),
         ("没多久就异响了", None),  # 没多久 is not a negation
         ("动不动就卡顿", None),
         ("不到一年就有异响", None),

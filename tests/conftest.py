@@ -1,0 +1,49 @@
+"""Shared fixtures: a generated sample and one daily run on it, under Prefect's test harness."""
+
+import json
+import os
+
+import pandas as pd
+import pytest
+
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("VOC_PROGRESS", "0")
+
+SAMPLE_ROWS = 4000
+
+
+@pytest.fixture(scope="session")
+def sample_dir(tmp_path_factory):
+    from pipeline.sample_data import write_sample
+
+    out = tmp_path_factory.mktemp("sample")
+    write_sample(out, n_rows=SAMPLE_ROWS, seed=7)
+    return out
+
+
+@pytest.fixture(scope="session")
+def planted(sample_dir):
+    return json.loads((sample_dir / "planted_effects.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def ground_truth(sample_dir):
+    return pd.read_parquet(sample_dir / "ground_truth.parquet")
+
+
+@pytest.fixture(scope="session")
+def daily_runs(sample_dir, tmp_path_factory):
+    """The daily flow run twice on the same sample: a first run that fits topics, then a re-run."""
+    from prefect.testing.utilities import prefect_test_harness
+
+    from flows.daily import DailyParams, daily
+
+    work = tmp_path_factory.mktemp("run")
+    params = DailyParams(
+        sources=sample_dir / "sources.yaml", database=work / "voc.duckdb", parquet_dir=work / "out",
+        models_dir=work / "models", cache_dir=work / "cache",
+    )
+    with prefect_test_harness(server_startup_timeout=120):
+        first = daily(params)
+        second = daily(params)
+    return params, first, second
