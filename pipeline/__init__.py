@@ -1,0 +1,8 @@
+"""Chinese Voice-of-Customer pipeline for car makers: every stage as a library."""
+
+import os
+
+# Offline by default: no code may fetch weights or data from a hub at run time. huggingface_hub reads
+# these once, when it is first imported, so they must be set before any stage imports it.
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -103,7 +102,8 @@ class TopicModel:
         self.bertopic_ = model
         self.topic_ids_ = np.asarray(ids)
         self.centroids_ = cents
-        self.keywords_ = {t: [w for w, _ in (model.get_topic(t) or [])] for t in ids}
+        # BERTopic pads short topics with empty strings; they are not keywords.
+        self.keywords_ = {t: [w for w, _ in (model.get_topic(t) or []) if w] for t in ids}
         # Keep BERTopic's own view consistent with ours for anyone using it directly.
         outlier_vec = fit_emb[topics == OUTLIER].mean(axis=0) if (topics == OUTLIER).any() else np.zeros(cents.shape[1])
         model.topic_embeddings_ = np.vstack([outlier_vec, cents]) if OUTLIER in set(topics.tolist()) else cents
@@ -139,10 +139,10 @@ class TopicModel:
         """Write the model (BERTopic safetensors + c-TF-IDF) and `manifest.json` into `path`."""
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
-        self.bertopic_.save(
-            str(path / "bertopic"), serialization="safetensors", save_ctfidf=True,
-            save_embedding_model=manifest.get("embedder_id", False),
-        )
+        # No embedding model name in BERTopic's config: BERTopic.load would try to fetch it from a hub.
+        # The embedder id lives in manifest.json.
+        self.bertopic_.save(str(path / "bertopic"), serialization="safetensors", save_ctfidf=True,
+                            save_embedding_model=False)
         np.save(path / "centroids.npy", self.centroids_)
         state = {
             "topic_ids": self.topic_ids_.tolist(),
@@ -168,8 +168,6 @@ class TopicModel:
         model.keywords_ = {int(k): v for k, v in state["keywords"].items()}
         model.centroids_ = np.load(path / "centroids.npy")
         if with_bertopic:
-            # BERTopic.load tries SentenceTransformer(<saved embedder id>): never let that reach a hub.
-            os.environ.setdefault("HF_HUB_OFFLINE", "1")
             from bertopic import BERTopic
 
             model.bertopic_ = BERTopic.load(str(path / "bertopic"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import os
 from pathlib import Path
 
 import numpy as np
@@ -91,8 +90,7 @@ class SentenceTransformerEmbedder(Embedder):
     def _load(self):
         if self.model is None:
             raise ModelNotAvailableError(self._hint("no model given"))
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # The hub stays off (pipeline/__init__.py sets HF_HUB_OFFLINE before anything imports it).
         from sentence_transformers import SentenceTransformer
 
         target = str(self.model)

@@ -78,3 +78,10 @@ def test_cache_embeds_each_distinct_text_once(tmp_path):
     np.testing.assert_allclose(v1[0], v1[2])
     # A different model id never reads another model's vectors.
     assert cache.load("other-model")[0] == {}
+
+
+def test_hub_is_switched_off_before_anything_can_reach_it():
+    import pipeline  # noqa: F401  (sets the defaults)
+    from huggingface_hub import constants
+
+    assert constants.HF_HUB_OFFLINE, "huggingface_hub would try the network when a model is missing"

