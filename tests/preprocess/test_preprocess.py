@@ -46,9 +46,10 @@ def test_to_clauses_keeps_every_feedback_even_when_text_vanishes():
     assert set(clauses["feedback_id"]) == {"a:1", "a:2"}
 
 
-@pytest.fixture(scope="module")
-def segmenter():
-    return Segmenter(load_taxonomy("taxonomies/automotive_v1.yaml").all_terms())
+@pytest.fixture(scope="module", params=["jieba", "spacy"])
+def segmenter(request):
+    """Every segmentation backend must give the same tokens."""
+    return Segmenter(load_taxonomy("taxonomies/automotive_v1.yaml").all_terms(), backend=request.param)
 
 
 @pytest.mark.parametrize(
