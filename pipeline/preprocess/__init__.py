@@ -18,10 +18,14 @@ def segment_clauses(clauses: pd.DataFrame, segmenter: Segmenter) -> pd.DataFrame
         segmenter: a Segmenter (loaded on first use).
     """
     require_columns(clauses, ["clause"], "segment_clauses")
-    toks = segmenter.cut_many(clauses["clause"].tolist())
+    # Feedback repeats itself (templates, agent boilerplate): cut each distinct clause once.
+    codes, distinct = pd.factorize(clauses["clause"])
+    toks = segmenter.cut_many(list(distinct))
+    tokens = [" ".join(t) for t in toks]
+    topic_doc = [" ".join(segmenter.topic_tokens(t)) for t in toks]
     return clauses.assign(
-        tokens=[" ".join(t) for t in toks],
-        topic_doc=[" ".join(segmenter.topic_tokens(t)) for t in toks],
+        tokens=[tokens[i] for i in codes],
+        topic_doc=[topic_doc[i] for i in codes],
     )
 
 
