@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import logging
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -140,9 +142,10 @@ class TopicModel:
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         # No embedding model name in BERTopic's config: BERTopic.load would try to fetch it from a hub.
-        # The embedder id lives in manifest.json.
-        self.bertopic_.save(str(path / "bertopic"), serialization="safetensors", save_ctfidf=True,
-                            save_embedding_model=False)
+        # The embedder id lives in manifest.json, so BERTopic's warning about it is only noise here.
+        with _quiet_bertopic():
+            self.bertopic_.save(str(path / "bertopic"), serialization="safetensors", save_ctfidf=True,
+                                save_embedding_model=False)
         np.save(path / "centroids.npy", self.centroids_)
         state = {
             "topic_ids": self.topic_ids_.tolist(),
@@ -170,8 +173,20 @@ class TopicModel:
         if with_bertopic:
             from bertopic import BERTopic
 
-            model.bertopic_ = BERTopic.load(str(path / "bertopic"))
+            with _quiet_bertopic():
+                model.bertopic_ = BERTopic.load(str(path / "bertopic"))
         return model
+
+
+@contextmanager
+def _quiet_bertopic():
+    logger = logging.getLogger("BERTopic")
+    level = logger.level
+    logger.setLevel(logging.ERROR)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
 
 
 def read_manifest(path: str | Path) -> dict:
