@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -14,8 +15,15 @@ from rich.table import Table
 app = typer.Typer(help="Chinese Voice-of-Customer pipeline for car makers.", no_args_is_help=True)
 taxonomy_app = typer.Typer(help="Taxonomy tools for analysts.", no_args_is_help=True)
 app.add_typer(taxonomy_app, name="taxonomy")
-console = Console()
+# Piped output (CI logs, `| tee`) would otherwise be cut to 80 columns and wrap every table row.
+console = Console(width=None if sys.stdout.isatty() else 150)
 REPO = Path(__file__).resolve().parent.parent
+
+
+def _fmt(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
+    return f"{v:,}" if isinstance(v, int) else str(v)
 
 
 def _table(title: str, df, columns: list[str] | None = None) -> Table:
@@ -24,7 +32,7 @@ def _table(title: str, df, columns: list[str] | None = None) -> Table:
     for c in cols:
         t.add_column(str(c))
     for _, row in df[cols].iterrows():
-        t.add_row(*[f"{v:.2f}" if isinstance(v, float) else str(v) for v in row])
+        t.add_row(*[_fmt(v) for v in row])
     return t
 
 
