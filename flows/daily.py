@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -91,9 +92,10 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_outputs(tables: dict, params: DailyParams, lineage: dict):
-    rows = publish.write_duckdb(params.database, tables, lineage)
-    paths = publish.export_parquet(params.database, params.parquet_dir, sorted(tables))
+def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy):
+    derive = partial(attribute.fact_tables, taxonomy=taxonomy)
+    rows = publish.write_duckdb(params.database, tables, lineage, derive=derive)
+    paths = publish.export_parquet(params.database, params.parquet_dir, sorted(rows))
     return rows, paths
 
 
@@ -128,8 +130,8 @@ def daily(params: DailyParams = DailyParams()) -> dict:
     version, clauses, topic_table = topics(clauses, embeddings, mentions, params, lineage, window)
     lineage["topic_model_version"] = version
     lap("topics")
-    cat_counts = attribute.category_counts(feedback, mentions)
     mentions = mentions.merge(clauses[["clause_id", "period"]], on="clause_id")
+    # Fact tables are derived inside the write, from every stored feedback of the periods touched.
     tables = {
         "feedback": feedback.drop(columns=["text_norm"]),
         "quarantine": result.quarantine,
@@ -137,10 +139,6 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         "clauses": clauses.drop(columns=["topic_doc"]),
         "mentions": mentions,
         "topics": topic_table,
-        "fact_category_counts": cat_counts,
-        "fact_department_counts": attribute.department_counts(cat_counts, taxonomy),
-        "fact_feedback_volume": attribute.feedback_volume(feedback),
-        "fact_topic_counts": attribute.topic_counts(feedback, clauses),
         **attribute.dimension_tables(taxonomy),
     }
     lap("attribute")
@@ -160,7 +158,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         "accepted": summary["accepted"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
         "window_start": window[0], "window_end": window[1], "sources": str(params.sources),
     }])
-    rows, paths = write_outputs(tables, params, lineage)
+    rows, paths = write_outputs(tables, params, lineage, taxonomy)
     lap("publish")
     summary.update(timings=timings, table_rows=rows, database=str(params.database), parquet_dir=str(params.parquet_dir))
     log.info("run %s: %s input rows, %s accepted, %s quarantined, %s clauses, %s topics",

@@ -3,29 +3,33 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-# How a run replaces earlier rows of each table: by the periods it covers, by source, by topic
-# model version, wholesale (dimensions) or never (the run log).
+# How a run replaces earlier rows of each table. Detail tables are keyed by feedback: a feedback
+# processed again replaces its earlier rows, and feedback from other runs stays. Fact tables are derived
+# per period from the stored details (see `write_duckdb`), so a run fed one day's file recomputes its
+# month from every stored day instead of replacing the month with that one day.
 REPLACE_BY = {
-    "feedback": "period",
-    "clauses": "period",
-    "mentions": "period",
+    "feedback": "feedback_id",
+    "clauses": "feedback_id",
+    "mentions": "feedback_id",
     "fact_category_counts": "period",
     "fact_department_counts": "period",
     "fact_feedback_volume": "period",
     "fact_topic_counts": "period",
-    "quarantine": "source",
-    "ingest_counts": "source",
+    "quarantine": "file",
+    "ingest_counts": "file",
     "topics": "topic_model_version",
     "dim_category": "all",
     "dim_department": "all",
     "dim_category_owner": "all",
     "runs": "append",
 }
+DETAIL_TABLES = ("feedback", "clauses", "mentions")
 LINEAGE = ["run_id", "taxonomy_version", "embedder_id", "topic_model_version"]
 
 
@@ -34,13 +38,21 @@ def stamp(df: pd.DataFrame, lineage: dict[str, str]) -> pd.DataFrame:
     return df.assign(**{k: lineage[k] for k in LINEAGE})
 
 
-def write_duckdb(db_path: str | Path, tables: dict[str, pd.DataFrame], lineage: dict[str, str]) -> dict[str, int]:
-    """Write all tables in one transaction: a failure leaves the database as it was.
+def write_duckdb(
+    db_path: str | Path,
+    tables: dict[str, pd.DataFrame],
+    lineage: dict[str, str],
+    derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+) -> dict[str, int]:
+    """Write a run in one transaction: a failure leaves the database as it was.
 
     Args:
         db_path: DuckDB file (created if missing).
         tables: name -> table; every name must be in REPLACE_BY.
         lineage: run_id, taxonomy_version, embedder_id, topic_model_version.
+        derive: computes fact tables from detail tables. When given, after the detail tables are
+            written, all stored feedback, clauses and mentions of the periods this run touched are
+            read back (inside the transaction) and `derive(details)` replaces those periods' facts.
 
     Returns:
         name -> rows in the table after the write.
@@ -53,24 +65,45 @@ def write_duckdb(db_path: str | Path, tables: dict[str, pd.DataFrame], lineage: 
     try:
         con.execute("BEGIN TRANSACTION")
         for name, df in tables.items():
-            df = stamp(df, lineage)
-            con.register("incoming", df)
-            con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
-            _add_new_columns(con, name)
-            rule = REPLACE_BY[name]
-            if rule == "all":
-                con.execute(f'DELETE FROM "{name}"')
-            elif rule != "append" and len(df):
-                con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT DISTINCT "{rule}" FROM incoming)')
-            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
-            con.unregister("incoming")
+            _replace(con, name, df, lineage)
+        written = set(tables)
+        if derive is not None and "feedback" in tables and len(tables["feedback"]):
+            periods = pd.DataFrame({"period": tables["feedback"]["period"].unique()})
+            con.register("touched", periods)
+            stored = {
+                t: con.execute(f'SELECT * FROM "{t}" WHERE period IN (SELECT period FROM touched)').df()
+                for t in DETAIL_TABLES
+            }
+            con.unregister("touched")
+            for name, df in derive(stored).items():
+                _replace(con, name, df, lineage)
+                written.add(name)
         con.execute("COMMIT")
-        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in tables}
+        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in sorted(written)}
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
         con.close()
+
+
+def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineage: dict[str, str]) -> None:
+    """Delete the rows `df` supersedes (by the table's REPLACE_BY key), then insert `df`."""
+    if name not in REPLACE_BY:
+        raise ValueError(f"write_duckdb: no replacement rule for table {name!r}")
+    df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage)
+    con.register("incoming", df)
+    try:
+        con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
+        _add_new_columns(con, name)
+        rule = REPLACE_BY[name]
+        if rule == "all":
+            con.execute(f'DELETE FROM "{name}"')
+        elif rule != "append" and len(df):
+            con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT DISTINCT "{rule}" FROM incoming)')
+        con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
+    finally:
+        con.unregister("incoming")
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str) -> None:

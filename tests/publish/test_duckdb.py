@@ -64,3 +64,41 @@ def test_new_columns_are_added_to_existing_tables(tmp_path):
     with duckdb.connect(str(db)) as con:
         rows = con.execute("SELECT period, praise FROM fact_category_counts ORDER BY period").fetchall()
     assert [r[1] for r in rows] == [None, None, 7, 7]
+
+
+def _details(ids, day, category="product.cockpit.lag"):
+    """Minimal detail tables for feedback `ids` created on `day`, each complaining about `category`."""
+    period = dt.date(day.year, day.month, 1)
+    feedback = pd.DataFrame({
+        "feedback_id": ids, "created_at": pd.Timestamp(day), "channel": "nps", "vehicle_model": "远航S7",
+        "region": "华东", "nps": pd.array([5] * len(ids), dtype="Int64"), "period": period,
+    })
+    clauses = pd.DataFrame({"clause_id": [f"{i}#0" for i in ids], "feedback_id": ids, "topic_id": 0, "period": period})
+    mentions = pd.DataFrame({"clause_id": [f"{i}#0" for i in ids], "feedback_id": ids, "category_id": category,
+                             "polarity": "complaint", "period": period})
+    return {"feedback": feedback, "clauses": clauses, "mentions": mentions}
+
+
+def test_a_run_fed_part_of_a_month_recomputes_the_month_from_all_stored_feedback(tmp_path):
+    from functools import partial
+
+    from pipeline import attribute
+    from pipeline.taxonomy import load_taxonomy
+
+    derive = partial(attribute.fact_tables, taxonomy=load_taxonomy("taxonomies/automotive_v1.yaml"))
+    db = tmp_path / "o.duckdb"
+    publish.write_duckdb(db, _details(["a", "b"], dt.date(2026, 9, 3)), LINEAGE, derive=derive)
+    second = publish.write_duckdb(db, _details(["c"], dt.date(2026, 9, 20)), {**LINEAGE, "run_id": "r2"}, derive=derive)
+    sql = "SELECT sum(complaints), sum(weighted_complaints) FROM fact_department_counts"
+    with duckdb.connect(str(db)) as con:
+        assert con.execute("SELECT sum(complaints) FROM fact_category_counts").fetchone()[0] == 3
+        assert con.execute(sql).fetchone()[1] == pytest.approx(3.0)
+        assert con.execute("SELECT sum(feedback) FROM fact_feedback_volume").fetchone()[0] == 3
+    # The same day's file again: feedback c is replaced, not duplicated, and the month still counts 3.
+    again = publish.write_duckdb(db, _details(["c"], dt.date(2026, 9, 20), "product.nvh.abnormal_noise"),
+                                 {**LINEAGE, "run_id": "r3"}, derive=derive)
+    assert {t: again[t] for t in publish.DETAIL_TABLES} == {t: second[t] for t in publish.DETAIL_TABLES}
+    with duckdb.connect(str(db)) as con:
+        by_cat = dict(con.execute("SELECT category_id, sum(complaints) FROM fact_category_counts GROUP BY 1").fetchall())
+        assert by_cat == {"product.cockpit.lag": 2, "product.nvh.abnormal_noise": 1}
+        assert con.execute("SELECT count(*) FROM mentions WHERE feedback_id = 'c'").fetchone()[0] == 1
