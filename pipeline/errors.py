@@ -75,3 +75,7 @@ class RowCountMismatchError(VocError):
 
 class DuplicateFeedbackIdError(VocError):
     """Two accepted rows share a feedback_id: a bug, never expected (ids are "<source>:<id>")."""
+
+
+class NotEnoughDataError(VocError):
+    """Too little data for a statistical step (e.g. a topic-model fit); the caller may skip that step."""

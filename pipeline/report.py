@@ -8,9 +8,13 @@ import duckdb
 import pandas as pd
 
 
-def latest_run(db_path: str | Path) -> str:
+def _query(db_path: str | Path, sql: str, params: list, needs: list[str], columns: list[str]) -> pd.DataFrame:
+    """Run `sql`, or return an empty table when a table it reads does not exist yet (no feedback so far)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute("SELECT run_id FROM runs ORDER BY started_at DESC LIMIT 1").fetchone()[0]
+        have = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
+        if not set(needs) <= have:
+            return pd.DataFrame(columns=columns)
+        return con.execute(sql, params).df()
 
 
 def top_categories(db_path: str | Path, limit: int = 12) -> pd.DataFrame:
@@ -26,8 +30,8 @@ def top_categories(db_path: str | Path, limit: int = 12) -> pd.DataFrame:
         LEFT JOIN dim_category_owner o USING (category_id)
         LEFT JOIN dim_department dep ON dep.department_id = o.department_id
         GROUP BY ALL ORDER BY c.complaints DESC LIMIT ?"""
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql, [limit]).df()
+    return _query(db_path, sql, [limit], ["fact_category_counts", "dim_category", "dim_category_owner", "dim_department"],
+                  ["category_id", "category", "severity", "complaints", "praise", "owners"])
 
 
 def department_load(db_path: str | Path) -> pd.DataFrame:
@@ -37,8 +41,8 @@ def department_load(db_path: str | Path) -> pd.DataFrame:
                count(DISTINCT f.category_id) AS categories
         FROM fact_department_counts f JOIN dim_department dep USING (department_id)
         GROUP BY ALL ORDER BY weighted_complaints DESC"""
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql).df()
+    return _query(db_path, sql, [], ["fact_department_counts", "dim_department"],
+                  ["department", "weighted_complaints", "categories"])
 
 
 def top_topics(db_path: str | Path, limit: int = 10) -> pd.DataFrame:
@@ -49,5 +53,5 @@ def top_topics(db_path: str | Path, limit: int = 10) -> pd.DataFrame:
         WHERE t.topic_model_version = (SELECT topic_model_version FROM runs ORDER BY started_at DESC LIMIT 1)
           AND t.topic_id >= 0
         ORDER BY t.size DESC LIMIT ?"""
-    with duckdb.connect(str(db_path), read_only=True) as con:
-        return con.execute(sql, [limit]).df()
+    return _query(db_path, sql, [limit], ["topics", "dim_category", "runs"],
+                  ["topic_id", "label", "size", "category", "confidence", "status", "is_emerging"])

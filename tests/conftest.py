@@ -32,18 +32,30 @@ def ground_truth(sample_dir):
 
 
 @pytest.fixture(scope="session")
-def daily_runs(sample_dir, tmp_path_factory):
-    """The daily flow run twice on the same sample: a first run that fits topics, then a re-run."""
+def prefect_harness():
+    """One temporary Prefect server (SQLite, loopback) for every flow test in the session."""
     from prefect.testing.utilities import prefect_test_harness
 
-    from flows.daily import DailyParams, daily
+    with prefect_test_harness(server_startup_timeout=120):
+        yield
 
-    work = tmp_path_factory.mktemp("run")
-    params = DailyParams(
-        sources=sample_dir / "sources.yaml", database=work / "voc.duckdb", parquet_dir=work / "out",
+
+def params_for(sources, work):
+    """Flow parameters that keep every output of a test run inside `work`."""
+    from flows.daily import DailyParams
+
+    return DailyParams(
+        sources=sources, database=work / "voc.duckdb", parquet_dir=work / "out",
         models_dir=work / "models", cache_dir=work / "cache",
     )
-    with prefect_test_harness(server_startup_timeout=120):
-        first = daily(params)
-        second = daily(params)
+
+
+@pytest.fixture(scope="session")
+def daily_runs(sample_dir, tmp_path_factory, prefect_harness):
+    """The daily flow run twice on the same sample: a first run that fits topics, then a re-run."""
+    from flows.daily import daily
+
+    params = params_for(sample_dir / "sources.yaml", tmp_path_factory.mktemp("run"))
+    first = daily(params)
+    second = daily(params)
     return params, first, second

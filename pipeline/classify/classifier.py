@@ -95,7 +95,9 @@ class Classifier:
                 unclaimed.append(i)
         if unclaimed and embeddings is not None and self.example_vecs_ is not None:
             rows.extend(self._semantic(unclaimed, texts, cids, fids, embeddings))
-        mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS)
+        mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(
+            {"clause_id": object, "feedback_id": object, "category_id": object, "polarity": object, "score": float}
+        )
         polarity = _clause_polarity(clauses["clause_id"], texts, mentions)
         return clauses.assign(clause_polarity=polarity), mentions
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from pipeline.errors import ModelNotAvailableError, VocError
+from pipeline.errors import ModelNotAvailableError, NotEnoughDataError, VocError
 
 OUTLIER = -1
 
@@ -74,7 +74,7 @@ class TopicModel:
         if len(keep) > self.max_fit_docs:
             keep = np.sort(rng.choice(keep, self.max_fit_docs, replace=False))
         if len(keep) < 50:
-            raise VocError(f"TopicModel.fit needs at least 50 distinct non-empty clauses; got {len(keep)}")
+            raise NotEnoughDataError(f"TopicModel.fit needs at least 50 distinct non-empty clauses; got {len(keep)}")
         fit_docs = [docs[i] for i in keep]
         fit_emb = embeddings[keep]
         size = self.min_topic_size or max(15, len(keep) // 400)
@@ -98,7 +98,7 @@ class TopicModel:
         topics = np.asarray(topics)
         ids = sorted(t for t in set(topics.tolist()) if t != OUTLIER)
         if not ids:
-            raise VocError("TopicModel.fit found no topic: every clause was an outlier; lower min_topic_size")
+            raise NotEnoughDataError("TopicModel.fit found no topic: every clause was an outlier; lower min_topic_size")
         cents = np.vstack([fit_emb[topics == t].mean(axis=0) for t in ids]).astype(np.float32)
         cents /= np.linalg.norm(cents, axis=1, keepdims=True)
         self.bertopic_ = model

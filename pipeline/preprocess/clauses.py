@@ -53,6 +53,9 @@ def to_clauses(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         ids.extend([fid] * len(cl))
         nos.extend(range(len(cl)))
         texts.extend(cl)
-    clauses = pd.DataFrame({"feedback_id": ids, "clause_no": nos, "clause": texts})
-    clauses.insert(0, "clause_id", clauses["feedback_id"] + "#" + clauses["clause_no"].astype(str))
+    clauses = pd.DataFrame({
+        "feedback_id": pd.Series(ids, dtype=object), "clause_no": pd.Series(nos, dtype="int64"),
+        "clause": pd.Series(texts, dtype=object),
+    })
+    clauses.insert(0, "clause_id", pd.Series([f"{f}#{n}" for f, n in zip(ids, nos)], dtype=object))
     return out, clauses
