@@ -8,6 +8,7 @@ from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
@@ -18,7 +19,7 @@ from pipeline import attribute, publish
 from pipeline.classify import Classifier
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
 from pipeline.discover.store import latest_version, new_version, set_latest
-from pipeline.errors import NotEnoughDataError
+from pipeline.errors import InputError, NotEnoughDataError
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
@@ -46,7 +47,20 @@ class DailyParams(BaseModel):
     semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def _transient(task, task_run, state) -> bool:
+    """Retry what may pass on a second try (I/O, a locked database), never bad input or configuration."""
+    try:
+        state.result()
+    except InputError:
+        return False  # a wrong mapping or an undecodable file is just as wrong ten seconds later
+    except (OSError, duckdb.IOException):
+        return True
+    except Exception:
+        return False
+    return False
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
 def ingest(sources: Path):
     return ingest_sources(load_sources(sources))
 
@@ -107,7 +121,7 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
     return version, clauses, describe_topics(model, clauses, mentions, sims)
 
 
-@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+@task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
 def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy):
     derive = partial(attribute.fact_tables, taxonomy=taxonomy)
     rows = publish.write_duckdb(params.database, tables, lineage, derive=derive)

@@ -70,9 +70,24 @@ def _run_daily(**kwargs) -> dict:
     os.environ.setdefault("VOC_PROGRESS", "1")
     from flows.daily import DailyParams, daily
 
+    from pipeline.errors import VocError
+    from pipeline.ingest import load_sources
+    from pipeline.taxonomy import load_taxonomy
+
     params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None})
+    try:
+        # Configuration errors are reported before any work starts, without a traceback.
+        load_taxonomy(params.taxonomy)
+        load_sources(params.sources)
+    except VocError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     t = time.perf_counter()
-    summary = daily(params)
+    try:
+        summary = daily(params)
+    except VocError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
     summary["wall_seconds"] = round(time.perf_counter() - t, 1)
     _print_summary(summary, params.database)
     return summary
