@@ -133,6 +133,7 @@ def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Ta
 def daily(params: DailyParams = DailyParams()) -> dict:
     """Categorise all feedback in the configured sources and publish counts for dashboards."""
     log = get_run_logger()
+    started_at = datetime.now(timezone.utc).replace(tzinfo=None)
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
 
@@ -184,7 +185,8 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         "window": [str(window[0]), str(window[1])],
     }
     tables["runs"] = pd.DataFrame([{
-        "started_at": datetime.now(timezone.utc).replace(tzinfo=None), "input_rows": summary["input_rows"],
+        "started_at": started_at, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
+        "input_rows": summary["input_rows"],
         "accepted": summary["accepted"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
         "window_start": window[0], "window_end": window[1], "sources": str(params.sources),
     }])
