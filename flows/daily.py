@@ -23,7 +23,7 @@ from pipeline.errors import InputError, NotEnoughDataError
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
-from pipeline.progress import progress_bar
+from pipeline.progress import progress_bar, spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 
 REPO = Path(__file__).resolve().parent.parent
@@ -96,7 +96,8 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
     model, version = None, None
     if params.refit_topics or latest is None:
         try:
-            model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
+            with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
+                model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
         except NotEnoughDataError as exc:
             log.warning("topic model not fitted: %s; %s", exc,
                         f"assigning to the saved model {latest}" if latest else "this run has no topics")

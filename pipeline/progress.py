@@ -29,3 +29,16 @@ def progress_bar(total: int, description: str) -> Iterator[Callable[[int], None]
     ) as bar:
         task = bar.add_task(description, total=total)
         yield lambda n: bar.advance(task, n)
+
+
+@contextmanager
+def spinner(description: str) -> Iterator[None]:
+    """A spinner with elapsed time for a step whose length is unknown (e.g. a topic-model fit)."""
+    if not enabled():
+        yield
+        return
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    with Progress(SpinnerColumn(), TextColumn("[bold]{task.description}"), TimeElapsedColumn()) as bar:
+        bar.add_task(description, total=None)
+        yield
