@@ -144,6 +144,13 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         t0 = time.perf_counter()
 
     taxonomy = load_taxonomy(params.taxonomy)
+    grains = publish.stored_values(params.database, "runs", "period_grain") - {params.period.value}
+    if grains:
+        # Month and week rows in one fact table would be summed together by every dashboard.
+        raise InputError(
+            f"the database holds {sorted(grains)} periods and this run asks for '{params.period.value}'; "
+            "use the same period grain or another database file", file=params.database,
+        )
     embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
     lineage = {
         "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
@@ -190,6 +197,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         "input_rows": summary["input_rows"],
         "accepted": summary["accepted"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
         "window_start": window[0], "window_end": window[1], "sources": str(params.sources),
+        "period_grain": params.period.value,
     }])
     rows, paths = write_outputs(tables, params, lineage, taxonomy)
     lap("publish")

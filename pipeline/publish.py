@@ -106,6 +106,19 @@ def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineag
         con.unregister("incoming")
 
 
+def stored_values(db_path: str | Path, table: str, column: str) -> set:
+    """Distinct values of `column` already stored in `table` (empty when either does not exist yet)."""
+    if not Path(db_path).exists():
+        return set()
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        cols = con.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = ?", [table]
+        ).fetchall()
+        if (column,) not in cols:
+            return set()
+        return {r[0] for r in con.execute(f'SELECT DISTINCT "{column}" FROM "{table}"').fetchall()}
+
+
 def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str) -> None:
     """Columns a newer release added: add them (earlier rows get NULL) instead of failing the run."""
     have = {r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}

@@ -51,3 +51,15 @@ def test_a_run_where_every_row_is_bad_records_the_quarantine(tmp_path, prefect_h
         reasons = sorted(r[0] for r in con.execute("SELECT reason FROM quarantine").fetchall())
         assert reasons == ["bad_date", "empty_text"]
         assert con.execute("SELECT count(*) FROM feedback").fetchone()[0] == 0
+
+
+def test_changing_the_period_grain_of_a_database_is_refused(tmp_path, prefect_harness):
+    from flows.daily import daily
+    from pipeline.attribute import Period
+    from pipeline.errors import InputError
+
+    src = write_source(tmp_path, ["A1,2026-09-01 10:00:00,3,车机卡顿严重\n"])
+    params = params_for(src, tmp_path)
+    daily(params)
+    with pytest.raises(InputError, match="holds \\['month'\\] periods"):
+        daily(params.model_copy(update={"period": Period.week}))
