@@ -35,6 +35,11 @@ def add_period(feedback: pd.DataFrame, grain: Period | str = Period.month) -> pd
     return feedback.assign(period=start.dt.date)
 
 
+def _known(df: pd.DataFrame) -> pd.DataFrame:
+    """DIMENSIONS with missing values shown as 未知: a row without a model or region still counts."""
+    return df[DIMENSIONS].astype(object).where(df[DIMENSIONS].notna(), "未知")
+
+
 def feedback_categories(mentions: pd.DataFrame) -> pd.DataFrame:
     """A feedback's categories are the union of its clauses': one row per (feedback, category, polarity)."""
     require_columns(mentions, ["feedback_id", "category_id", "polarity"], "feedback_categories")
@@ -54,8 +59,7 @@ def category_counts(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFr
     """
     require_columns(feedback, ["feedback_id", *DIMENSIONS], "category_counts")
     fc = feedback_categories(mentions).merge(feedback[["feedback_id", *DIMENSIONS]], on="feedback_id")
-    dims = fc[DIMENSIONS].astype(object).where(fc[DIMENSIONS].notna(), "未知")
-    fc = fc.assign(**{c: dims[c] for c in DIMENSIONS})
+    fc = fc.assign(**_known(fc))
     wide = (
         fc.assign(n=1)
         .pivot_table(index=[*DIMENSIONS, "category_id"], columns="polarity", values="n", aggfunc="sum", fill_value=0)
@@ -96,7 +100,7 @@ def feedback_volume(feedback: pd.DataFrame) -> pd.DataFrame:
         DIMENSIONS + [feedback, nps_responses, promoters, passives, detractors].
     """
     require_columns(feedback, ["feedback_id", "nps", *DIMENSIONS], "feedback_volume")
-    f = feedback[[*DIMENSIONS]].astype(object).where(feedback[DIMENSIONS].notna(), "未知")
+    f = _known(feedback)
     nps = pd.to_numeric(feedback["nps"], errors="coerce").astype("float64")  # <NA> -> NaN: no bucket
     f = f.assign(
         feedback=1, nps_responses=nps.notna().astype(int), promoters=(nps >= 9).astype(int),

@@ -142,7 +142,7 @@ def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB
 @taxonomy_app.command("lint")
 def taxonomy_lint(files: list[Path] = typer.Argument(..., help="taxonomy YAML files")) -> None:
     """Validate taxonomy files and run their examples as tests."""
-    from pipeline.classify import RuleMatcher
+    from pipeline.classify import example_failures
     from pipeline.errors import VocError
     from pipeline.taxonomy import load_taxonomy
 
@@ -154,18 +154,9 @@ def taxonomy_lint(files: list[Path] = typer.Argument(..., help="taxonomy YAML fi
             console.print(f"[red]✗[/] {exc}")
             failed = True
             continue
-        matcher = RuleMatcher(tax)
-        problems = []
-        for cid in tax.leaf_ids:
-            ex = tax.categories[cid].examples
-            for text in ex.match:
-                if not any(h.category_id == cid and h.kind == "complaint" and h.state is None for h in matcher.match(text)):
-                    problems.append(f"{cid}: example '{text}' should match but does not")
-            for text in ex.no_match:
-                if any(h.category_id == cid and h.kind == "complaint" and h.state is None for h in matcher.match(text)):
-                    problems.append(f"{cid}: example '{text}' should not match but does")
-        for p in problems:
-            console.print(f"[yellow]![/] {f}: {p}")
+        problems = example_failures(tax)
+        for cid, text, expected in problems:
+            console.print(f"[yellow]![/] {f}: {cid}: example '{text}' {expected}")
         failed |= bool(problems)
         console.print(f"{'[green]✓[/]' if not problems else '[red]✗[/]'} {f}: {len(tax.categories)} categories, "
                       f"{len(tax.leaf_ids)} leaves, version {tax.version}")

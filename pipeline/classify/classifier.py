@@ -7,7 +7,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from pipeline.classify.negation import negation_state
+from pipeline.classify.negation import clause_negation
 from pipeline.classify.rules import RuleMatcher
 from pipeline.embed import Embedder
 from pipeline.schema import require_columns
@@ -110,7 +110,7 @@ class Classifier:
             if score < self.semantic_threshold:
                 continue
             # A denied complaint is not one, however similar it sounds.
-            if negation_state(texts[i], [(len(texts[i]), len(texts[i]))], window=len(texts[i])) is not None:
+            if clause_negation(texts[i]) is not None:
                 continue
             cat = self.example_cats_[best[j]]
             rows.append((cids[i], fids[i], cat, "complaint", "semantic", round(score, 4), "", None))

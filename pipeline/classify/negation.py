@@ -31,6 +31,17 @@ _RESOLVED_AFTER = re.compile(
 _NEGATION = re.compile("|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)))
 
 
+def clause_negation(text: str) -> str | None:
+    """Whether anything in the clause is negated or resolved ("negated", "resolved" or None).
+
+    For evidence without a position, e.g. a clause that only sounds like a category's examples.
+    """
+    scope = _PSEUDO.sub("□", text)
+    if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(scope):
+        return "resolved"
+    return "negated" if _NEGATION.search(scope) else None
+
+
 def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATION_WINDOW) -> str | None:
     """Whether the evidence at `spans` is negated.
 

@@ -38,6 +38,25 @@ def _pattern(term: str) -> str:
     )
 
 
+def example_failures(taxonomy: Taxonomy, matcher: RuleMatcher | None = None) -> list[tuple[str, str, str]]:
+    """Taxonomy examples the rules get wrong.
+
+    Returns:
+        (category_id, example text, what went wrong) for each failing example;
+        empty when every `match` example is an un-negated complaint of its category and no
+        `no_match` example is.
+    """
+    matcher = matcher or RuleMatcher(taxonomy)
+    failures = []
+    for cid in taxonomy.leaf_ids:
+        examples = taxonomy.categories[cid].examples
+        for text, want in [(t, True) for t in examples.match] + [(t, False) for t in examples.no_match]:
+            got = any(h.category_id == cid and h.kind == "complaint" and h.state is None for h in matcher.match(text))
+            if got != want:
+                failures.append((cid, text, "should match but does not" if want else "should not match but does"))
+    return failures
+
+
 class RuleMatcher:
     """Finds every leaf category's rule evidence in a clause, with negation state.
 

@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from pipeline.classify import Classifier, RuleMatcher
+from pipeline.classify import Classifier, RuleMatcher, example_failures
 from pipeline.taxonomy import load_taxonomy
 
 
@@ -80,11 +80,25 @@ def test_red_line_indirect_phrasing(matcher, text, cat):
 
 
 def test_every_taxonomy_example_behaves(tax, matcher):
-    for cid in tax.leaf_ids:
-        for text in tax.categories[cid].examples.match:
-            assert cid in complaints(matcher, text), (cid, text)
-        for text in tax.categories[cid].examples.no_match:
-            assert cid not in complaints(matcher, text), (cid, text)
+    assert example_failures(tax, matcher) == []
+
+
+def test_example_check_reports_examples_the_rules_get_wrong(tmp_path):
+    text = """\
+version: t
+departments: {d: {name: 部门}}
+categories:
+  noise:
+    name: 异响
+    owners: {d: 1.0}
+    rules: {any: [异响]}
+    examples: {match: [底盘异响, 底盘咯吱咯吱], no_match: [异响很大, 没有任何异响]}
+"""
+    (tmp_path / "t.yaml").write_text(text, encoding="utf-8")
+    assert example_failures(load_taxonomy(tmp_path / "t.yaml")) == [
+        ("noise", "底盘咯吱咯吱", "should match but does not"),
+        ("noise", "异响很大", "should not match but does"),
+    ]
 
 
 def test_classifier_mentions_and_polarity(tax):

@@ -1,13 +1,12 @@
 """Topic model: Chinese keywords, save/load round trip, assignment consistent with the fit, mapping."""
 
-import json
 import re
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from pipeline.discover import OUTLIER, TopicModel, describe_topics
+from pipeline.discover import OUTLIER, TopicModel, describe_topics, read_manifest
 from pipeline.discover.store import latest_version, new_version, set_latest
 from pipeline.embed import get_embedder
 from pipeline.preprocess import Segmenter, segment_clauses
@@ -72,7 +71,7 @@ def test_save_and_load_give_identical_assignments(tmp_path, corpus, fitted):
     manifest = {"embedder_id": "usem3-test", "taxonomy_version": "tx-test", "n_clauses": len(df)}
     fitted.save(tmp_path / "m", manifest)
     assert (tmp_path / "m" / "bertopic" / "topic_embeddings.safetensors").exists()
-    assert json.loads((tmp_path / "m" / "manifest.json").read_text())["embedder_id"] == "usem3-test"
+    assert read_manifest(tmp_path / "m") == manifest
     loaded = TopicModel.load(tmp_path / "m")
     t1, s1 = fitted.assign(emb)
     t2, s2 = loaded.assign(emb)

