@@ -1,120 +1,225 @@
-"""Clause classification: taxonomy rules first, semantic similarity to category examples second."""
+"""Clause classification: taxonomy rules, semantic similarity to category examples, an optional
+supervised head, and polarity per mention."""
 
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from pipeline.classify.head import SupervisedHead
 from pipeline.classify.negation import clause_negation
+from pipeline.classify.polarity import QUESTION, clause_tone
 from pipeline.classify.rules import RuleMatcher
+from pipeline.classify.semantic import calibrate_thresholds
 from pipeline.embed import Embedder
+from pipeline.errors import InputError, MissingColumnsError
 from pipeline.schema import require_columns
-from pipeline.taxonomy import Taxonomy
+from pipeline.taxonomy import PolarityMode, Taxonomy
 
 MENTION_COLUMNS = [
     "clause_id", "feedback_id", "category_id", "polarity", "method", "score", "matched_terms", "negation",
 ]
-# Complaint-tone words: the semantic lane only speaks for clauses that sound like a complaint.
+# Complaint-tone words: the semantic lane only speaks for clauses that sound like a complaint
+# (for issue categories; aspect categories are not gated).
 _COMPLAINT_TONE = re.compile(
     "差|慢|坏|烂|垃圾|失望|问题|故障|毛病|投诉|不好|不行|难用|离谱|坑|气人|无语|崩溃|受不了|太[^\\s，]{0,3}了|"
     "怎么回事|失灵|没反应|吓|危险|严重|一直|老是|总是|又|还是"
 )
-_QUESTION = re.compile(r"[？?]|吗$|呢$|^请问|^咨询|^想问|怎么办|如何|多少钱|能不能|是否")
+_QUESTION = QUESTION
 
 
 class Classifier:
     """Clause-level, multi-label categorisation against a taxonomy.
 
-    Rules decide first (negation-aware); a clause no rule claims and that sounds like a complaint
-    is compared with each category's `match` examples, and categorised if the cosine similarity
-    reaches `semantic_threshold`.
+    Rules decide first (negation-aware). A clause no rule claims is compared with each category's
+    `match` examples and categorised when the cosine similarity reaches the category's threshold
+    (issue categories only for clauses that sound like a complaint). An optional supervised head
+    adds the categories it is confident of. Every mention records method, score and matched terms.
 
     Args:
         taxonomy: the loaded taxonomy.
-        semantic_threshold: minimum cosine similarity to a category example (None switches the
-            semantic lane off).
+        semantic_threshold: minimum cosine similarity to a category example; "auto" calibrates one
+            threshold per category from the examples (leave-one-out) or from labelled texts given to
+            `fit`; None switches the semantic lane off.
+        head: a SupervisedHead, or the path of a saved one; None: no supervised lane.
+        semantic_floor: lowest threshold "auto" may choose.
     """
 
-    def __init__(self, taxonomy: Taxonomy, semantic_threshold: float | None = 0.80) -> None:
+    def __init__(self, taxonomy: Taxonomy, semantic_threshold: float | str | None = 0.80,
+                 head: SupervisedHead | str | Path | None = None, semantic_floor: float = 0.5) -> None:
         self.taxonomy = taxonomy
         self.semantic_threshold = semantic_threshold
+        self.head = head
+        self.semantic_floor = semantic_floor
         self.matcher_: RuleMatcher | None = None
         self.example_vecs_: np.ndarray | None = None
         self.example_cats_: list[str] = []
+        self.example_texts_: list[str] = []
+        self.thresholds_: dict[str, float] = {}
+        self.head_: SupervisedHead | None = None
 
-    def fit(self, embedder: Embedder | None = None) -> Classifier:
-        """Compile the rules and embed the category examples.
+    def fit(self, embedder: Embedder | None = None, labelled: pd.DataFrame | None = None,
+            labelled_embeddings: np.ndarray | None = None) -> Classifier:
+        """Compile the rules, embed the category examples and calibrate the semantic thresholds.
 
         Args:
             embedder: the same embedder that embeds the clauses; None switches the semantic lane off.
+            labelled: optional table with `text` and `labels` (lists of category ids) to calibrate on.
+            labelled_embeddings: float32 (len(labelled), d); embedded with `embedder` when absent.
         """
         self.matcher_ = RuleMatcher(self.taxonomy)
+        leaves = self.taxonomy.leaf_ids
         if embedder is not None and self.semantic_threshold is not None:
             texts, cats = [], []
-            for cid in self.taxonomy.leaf_ids:
+            for cid in leaves:
                 for ex in self.taxonomy.categories[cid].examples.match:
                     texts.append(ex)
                     cats.append(cid)
             self.example_vecs_ = embedder.embed(texts) if texts else None
-            self.example_cats_ = cats
+            self.example_cats_, self.example_texts_ = cats, texts
+            if self.semantic_threshold == "auto" and texts:
+                if labelled is not None:
+                    vecs = labelled_embeddings if labelled_embeddings is not None else embedder.embed(labelled["text"])
+                    truth = [set(x) for x in labelled["labels"]]
+                    sims, self_ex = vecs @ self.example_vecs_.T, False
+                else:
+                    neg = [(ex, cid) for cid in leaves for ex in self.taxonomy.categories[cid].examples.no_match]
+                    neg_vecs = embedder.embed([t for t, _ in neg]) if neg else np.zeros((0, self.example_vecs_.shape[1]))
+                    vecs = np.vstack([self.example_vecs_, neg_vecs])
+                    truth = [{c} for c in cats] + [set() for _ in neg]
+                    sims, self_ex = vecs @ self.example_vecs_.T, True
+                self.thresholds_ = calibrate_thresholds(
+                    sims if not self_ex else _mask_self(sims, len(texts)), cats, truth, sorted(set(cats)),
+                    floor=self.semantic_floor)
+            elif self.semantic_threshold != "auto":
+                self.thresholds_ = {c: float(self.semantic_threshold) for c in set(cats)}
+        if self.head is not None:
+            self.head_ = self.head if isinstance(self.head, SupervisedHead) else SupervisedHead.load(self.head)
+            unknown = sorted(set(self.head_.categories_) - set(leaves))
+            if unknown:
+                raise InputError(f"the supervised head predicts categories the taxonomy has no leaf for: {unknown}",
+                                 file=None if isinstance(self.head, SupervisedHead) else self.head)
         return self
+
+    def _polarity(self, cid: str, text: str, state: str | None) -> str:
+        if self.taxonomy.polarity_mode(cid) is PolarityMode.aspect:
+            return clause_tone(text)
+        if state is None:
+            return "complaint"
+        return "praise" if state == "negated" else "neutral"
 
     def classify(self, clauses: pd.DataFrame, embeddings: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Categorise clauses.
 
         Args:
-            clauses: table with clause_id, feedback_id, clause.
+            clauses: table with clause_id, feedback_id, clause (and channel / vehicle_model when the
+                taxonomy filters on them).
             embeddings: float32 (n_clauses, d) aligned with `clauses`, L2-normalised; needed for the
-                semantic lane.
+                semantic lane and a head trained with embeddings.
 
         Returns:
             (clauses with `clause_polarity` added, mentions table with MENTION_COLUMNS). polarity is
-            complaint, praise or neutral (resolved issues); clause_polarity is complaint, praise,
-            question or neutral.
+            complaint (counts as an issue), praise, neutral (e.g. resolved issues) or question;
+            clause_polarity is complaint, praise, question or neutral.
         """
         require_columns(clauses, ["clause_id", "feedback_id", "clause"], "classify")
         if self.matcher_ is None:
             self.fit()
-        rows: list[tuple] = []
-        unclaimed: list[int] = []
-        texts = clauses["clause"].tolist()
+        texts = clauses["clause"].fillna("").astype(str).tolist()
         cids, fids = clauses["clause_id"].tolist(), clauses["feedback_id"].tolist()
+        allowed = self._filter_mask(clauses)
+        context = _feedback_context(fids, texts) if any(c.feedback_scope for c in self.matcher_.rules_.values()) else None
+        rows: list[tuple] = []
+        claimed: list[set[str]] = []
+        unclaimed: list[int] = []
         for i, text in enumerate(texts):
-            hits = self.matcher_.match(text)
+            hits = [h for h in self.matcher_.match(text, context[fids[i]] if context else None)
+                    if allowed is None or allowed(i, h.category_id)]
             for h in hits:
-                if h.kind == "praise":
-                    rows.append((cids[i], fids[i], h.category_id, "praise", "rule", 1.0, "|".join(h.terms), None))
-                elif h.state is None:
-                    rows.append((cids[i], fids[i], h.category_id, "complaint", "rule", 1.0, "|".join(h.terms), None))
-                else:
-                    pol = "praise" if h.state == "negated" else "neutral"
-                    rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
-            if not hits and text and _COMPLAINT_TONE.search(text):
+                pol = "praise" if h.kind == "praise" else self._polarity(h.category_id, text, h.state)
+                rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
+            claimed.append({h.category_id for h in hits})
+            if not hits and text:
                 unclaimed.append(i)
         if unclaimed and embeddings is not None and self.example_vecs_ is not None:
-            rows.extend(self._semantic(unclaimed, texts, cids, fids, embeddings))
+            rows.extend(self._semantic(unclaimed, texts, cids, fids, embeddings, allowed))
+        if self.head_ is not None:
+            rows.extend(self._supervised(texts, cids, fids, embeddings, claimed, allowed))
         mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(
             {"clause_id": object, "feedback_id": object, "category_id": object, "polarity": object, "score": float}
         )
         polarity = _clause_polarity(clauses["clause_id"], texts, mentions)
         return clauses.assign(clause_polarity=polarity), mentions
 
-    def _semantic(self, idx: list[int], texts, cids, fids, embeddings: np.ndarray) -> list[tuple]:
+    def _filter_mask(self, clauses: pd.DataFrame):
+        filters = {cid: self.taxonomy.filters(cid) for cid in self.taxonomy.leaf_ids}
+        filters = {cid: f for cid, f in filters.items() if f is not None and (f.channel or f.vehicle_model)}
+        if not filters:
+            return None
+        need = sorted({col for f in filters.values() for col in ("channel", "vehicle_model") if getattr(f, col)})
+        missing = [c for c in need if c not in clauses.columns]
+        if missing:
+            raise MissingColumnsError("classify (taxonomy filters)", missing, list(clauses.columns))
+        cols = {c: clauses[c].astype(str).tolist() for c in need}
+
+        def allowed(i: int, cid: str) -> bool:
+            f = filters.get(cid)
+            if f is None:
+                return True
+            return all(not getattr(f, c) or cols[c][i] in getattr(f, c) for c in need)
+
+        return allowed
+
+    def _semantic(self, idx: list[int], texts, cids, fids, embeddings: np.ndarray, allowed) -> list[tuple]:
         sims = embeddings[idx] @ self.example_vecs_.T  # (k, n_examples)
         best = sims.argmax(axis=1)
         rows = []
         for j, i in enumerate(idx):
             score = float(sims[j, best[j]])
-            if score < self.semantic_threshold:
-                continue
-            # A denied complaint is not one, however similar it sounds.
-            if clause_negation(texts[i]) is not None:
-                continue
             cat = self.example_cats_[best[j]]
-            rows.append((cids[i], fids[i], cat, "complaint", "semantic", round(score, 4), "", None))
+            if score < self.thresholds_.get(cat, 1.01) or (allowed is not None and not allowed(i, cat)):
+                continue
+            aspect = self.taxonomy.polarity_mode(cat) is PolarityMode.aspect
+            if not aspect:
+                # Issue categories: only clauses that sound like a complaint, and never a denied one.
+                if not _COMPLAINT_TONE.search(texts[i]) or clause_negation(texts[i]) is not None:
+                    continue
+            pol = clause_tone(texts[i]) if aspect else "complaint"
+            rows.append((cids[i], fids[i], cat, pol, "semantic", round(score, 4), self.example_texts_[best[j]], None))
         return rows
+
+    def _supervised(self, texts, cids, fids, embeddings, claimed, allowed) -> list[tuple]:
+        proba = self.head_.predict_proba(texts, embeddings)
+        rows = []
+        for i, k in zip(*np.nonzero(proba >= self.head_.thresholds_)):
+            cat = self.head_.categories_[k]
+            if cat in claimed[i] or (allowed is not None and not allowed(i, cat)):
+                continue
+            aspect = self.taxonomy.polarity_mode(cat) is PolarityMode.aspect
+            state = None if aspect else clause_negation(texts[i])
+            if state is not None:
+                continue  # a denied issue is not one, however sure the head is
+            pol = clause_tone(texts[i]) if aspect else "complaint"
+            rows.append((cids[i], fids[i], cat, pol, "supervised", round(float(proba[i, k]), 4), "", None))
+        return rows
+
+
+def _mask_self(sims: np.ndarray, n_examples: int) -> np.ndarray:
+    """Leave-one-out: an example may not be its own nearest neighbour."""
+    sims = sims.copy()
+    idx = np.arange(n_examples)
+    sims[idx, idx] = -1.0
+    return sims
+
+
+def _feedback_context(fids: list, texts: list[str]) -> dict:
+    joined: dict = {}
+    for f, t in zip(fids, texts):
+        joined.setdefault(f, []).append(t)
+    return {f: "，".join(ts) for f, ts in joined.items()}
 
 
 def _clause_polarity(clause_ids: pd.Series, texts: list[str], mentions: pd.DataFrame) -> list[str]:

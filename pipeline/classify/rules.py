@@ -1,4 +1,4 @@
-"""Taxonomy rules compiled into one matcher: any / all / none / near lanes plus a praise lane."""
+"""Taxonomy rules compiled into one matcher: any / all / none / near / regex lanes plus a praise lane."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from itertools import product
 
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
+from pipeline.taxonomy.model import Scope, Unit
 
 WILDCARD_SPAN = 6  # "*" in a term matches up to this many characters
 
@@ -25,11 +26,12 @@ class RuleHit:
 @dataclass
 class _Compiled:
     any: set[str] = field(default_factory=set)
-    all: list[str] = field(default_factory=list)
+    all: list[list[str]] = field(default_factory=list)  # each: a term and its synonyms
     none: list[str] = field(default_factory=list)
-    near: list[tuple[list[set[str]], int]] = field(default_factory=list)
+    near: list[tuple[list[set[str]], int, bool]] = field(default_factory=list)  # groups, window, in tokens
     wild: list[re.Pattern] = field(default_factory=list)
     praise: set[str] = field(default_factory=set)
+    feedback_scope: bool = False
 
 
 def _pattern(term: str) -> str:
@@ -68,17 +70,22 @@ class RuleMatcher:
         self.taxonomy = taxonomy
         self.rules_: dict[str, _Compiled] = {}
         literals: set[str] = set()
+        ex = taxonomy.expand
         for cid in taxonomy.leaf_ids:
             cat = taxonomy.categories[cid]
-            c = _Compiled(all=list(cat.rules.all), none=taxonomy.none_terms(cid))
+            c = _Compiled(all=[ex(t) for t in taxonomy.all_terms_of(cid)],
+                          none=[s for t in taxonomy.none_terms(cid) for s in ex(t)],
+                          feedback_scope=taxonomy.scope(cid) == Scope.feedback)
             for t in cat.rules.any:
-                (c.wild.append(re.compile(_pattern(t), re.IGNORECASE)) if "*" in t else c.any.add(t.lower()))
+                for term in ex(t):
+                    (c.wild.append(re.compile(_pattern(term), re.IGNORECASE)) if "*" in term else c.any.add(term))
+            c.wild.extend(re.compile(p, re.IGNORECASE) for p in cat.rules.regex)
             for near in cat.rules.near:
-                groups = [{x.lower() for x in ([i] if isinstance(i, str) else i)} for i in near.terms]
-                c.near.append((groups, near.window))
+                groups = [{s for x in ([i] if isinstance(i, str) else i) for s in ex(x)} for i in near.terms]
+                c.near.append((groups, near.window, near.unit == Unit.tokens))
                 for g in groups:
                     literals |= g
-            c.praise = {t.lower() for t in cat.praise}
+            c.praise = {s for t in cat.praise for s in ex(t)}
             literals |= c.any | c.praise
             self.rules_[cid] = c
         # One pass finds all literal terms, overlapping ones too (lookahead at every position);
@@ -87,7 +94,7 @@ class RuleMatcher:
         self._scan = re.compile(f"(?=({alternation}))", re.IGNORECASE)
         self._term_cats: dict[str, set[str]] = {}
         for cid, c in self.rules_.items():
-            terms = c.any | c.praise | {t for groups, _ in c.near for g in groups for t in g}
+            terms = c.any | c.praise | {t for groups, _, _ in c.near for g in groups for t in g}
             for t in terms:
                 self._term_cats.setdefault(t, set()).add(cid)
         self._wild_cats = [cid for cid, c in self.rules_.items() if c.wild]
@@ -110,8 +117,14 @@ class RuleMatcher:
                 out.append(term[:n])
         return out
 
-    def match(self, text: str) -> list[RuleHit]:
-        """All leaf-category rule hits in one clause."""
+    def match(self, text: str, context: str | None = None) -> list[RuleHit]:
+        """All leaf-category rule hits in one clause.
+
+        Args:
+            text: the clause.
+            context: the whole feedback the clause came from; categories with `scope: feedback`
+                check their `all` and `none` lanes there (default: the clause itself).
+        """
         if not text:
             return []
         found = self._find(text)
@@ -120,13 +133,15 @@ class RuleMatcher:
             candidates |= self._term_cats.get(t, set())
         candidates.update(self._wild_cats)
         lower = text.lower()
+        wide = context.lower() if context else lower
         hits: list[RuleHit] = []
         for cid in sorted(candidates):
             c = self.rules_[cid]
-            if any(n.lower() in lower for n in c.none):
+            where = wide if c.feedback_scope else lower
+            if any(n in where for n in c.none):
                 continue
             evidence = self._complaint_evidence(c, found, text)
-            if evidence is not None and all(a.lower() in lower for a in c.all):
+            if evidence is not None and all(any(a in where for a in alts) for alts in c.all):
                 spans = sorted(s for _, s in evidence)
                 terms = tuple(dict.fromkeys(t for t, _ in evidence))
                 hits.append(RuleHit(cid, "complaint", terms, negation_state(text, spans)))
@@ -147,17 +162,32 @@ class RuleMatcher:
             m = pat.search(text)
             if m:
                 return [(m.group(0), m.span())]
-        for groups, window in c.near:
+        for groups, window, in_tokens in c.near:
             per_group = [[(t, s) for t in g if t in found for s in found[t]] for g in groups]
             if not all(per_group):
                 continue
+            pos = _token_positions(text) if in_tokens else None
             for combo in product(*per_group):
                 spans = sorted(s for _, s in combo)
                 if len({s for s in spans}) < len(spans):
                     continue  # one occurrence cannot serve two groups
-                gaps_ok = all(spans[i + 1][0] - spans[i][1] <= window for i in range(len(spans) - 1))
-                if gaps_ok:
+                if pos is not None:  # gap = whole tokens strictly between the two terms
+                    gaps = [pos[spans[i + 1][0]] - pos[spans[i][1] - 1] - 1 for i in range(len(spans) - 1)]
+                else:
+                    gaps = [spans[i + 1][0] - spans[i][1] for i in range(len(spans) - 1)]
+                if all(g <= window for g in gaps):
                     return list(combo)
         if not c.any and not c.near and not c.wild and c.all:
             return []
         return None
+
+
+def _token_positions(text: str) -> list[int]:
+    """Index of the jieba token each character belongs to."""
+    import jieba
+
+    pos = [0] * len(text)
+    for k, (_, start, end) in enumerate(jieba.tokenize(text)):
+        for i in range(start, end):
+            pos[i] = k
+    return pos

@@ -1,5 +1,9 @@
 """Issue taxonomy: categories, department ownership, rules and examples that analysts edit."""
 
-from pipeline.taxonomy.model import Category, Department, Severity, Taxonomy, load_taxonomy
+from pipeline.taxonomy.load import lint_taxonomies, load_taxonomies, load_taxonomy
+from pipeline.taxonomy.model import Category, Department, PolarityMode, Scope, Severity, Taxonomy, TaxonomyFile
 
-__all__ = ["Category", "Department", "Severity", "Taxonomy", "load_taxonomy"]
+__all__ = [
+    "Category", "Department", "PolarityMode", "Scope", "Severity", "Taxonomy", "TaxonomyFile", "lint_taxonomies",
+    "load_taxonomies", "load_taxonomy",
+]

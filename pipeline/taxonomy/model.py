@@ -1,21 +1,17 @@
-"""Taxonomy files: the pydantic schema analysts write against, and loading with located errors."""
+"""Taxonomy files: the pydantic schema analysts write against, and the resolved taxonomy."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 from enum import Enum
-from pathlib import Path
 from typing import Annotated
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-
-from pipeline.errors import InputError
-from pipeline.yamlio import LocatedYaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 SHARE_TOLERANCE = 1e-6
 
-Term = Annotated[str, Field(min_length=1)]
+Term = Annotated[str, Field(min_length=1, description="a literal term; '*' matches up to 6 characters")]
 # A near-group item is one term or a list of alternative terms.
 NearItem = Term | list[Term]
 
@@ -28,31 +24,62 @@ class Severity(str, Enum):
     normal = "normal"
 
 
+class Scope(str, Enum):
+    """Where the `all` and `none` lanes look: the clause itself, or the whole feedback it came from."""
+
+    clause = "clause"
+    feedback = "feedback"
+
+
+class PolarityMode(str, Enum):
+    """What a rule hit means: `issue` (a hit is a complaint unless negated) or `aspect` (a hit names a
+    topic such as 动力 or 价格; complaint/praise/neutral/question comes from the clause's tone)."""
+
+    issue = "issue"
+    aspect = "aspect"
+
+
+class Unit(str, Enum):
+    chars = "chars"
+    tokens = "tokens"
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Near(_Strict):
-    """One term of each group within `window` characters of each other."""
+    """One term of each group within `window` characters (or jieba tokens) of each other."""
 
-    terms: list[NearItem] = Field(min_length=2)
-    window: int = Field(default=8, ge=1, le=50)
+    terms: list[NearItem] = Field(min_length=2, description="groups: a term or a list of alternatives each")
+    window: int = Field(default=8, ge=1, le=50, description="largest gap between neighbouring groups")
+    unit: Unit = Field(default=Unit.chars, description="chars (default) or tokens (jieba words)")
 
 
 class Rules(_Strict):
-    any: list[Term] = []
-    all: list[Term] = []
-    none: list[Term] = []
-    near: list[Near] = []
+    """Rule lanes; a clause matches when (any OR near OR regex) AND all AND NOT none."""
+
+    any: list[Term] = Field(default=[], description="one of these terms")
+    all: list[Term] = Field(default=[], description="every one of these terms as well")
+    none: list[Term] = Field(default=[], description="exclusion phrases: never when one appears (inherited)")
+    near: list[Near] = Field(default=[], description="proximity: one term of each group within a window")
+    regex: list[Term] = Field(default=[], description="Python regular expressions, for what terms cannot say")
 
     @property
     def is_empty(self) -> bool:
-        return not (self.any or self.near or self.all)
+        return not (self.any or self.near or self.all or self.regex)
 
 
 class Examples(_Strict):
-    match: list[Term] = []
-    no_match: list[Term] = []
+    match: list[Term] = Field(default=[], description="clauses that must be categorised here (tests + seeds)")
+    no_match: list[Term] = Field(default=[], description="clauses that must not be categorised here")
+
+
+class Filters(_Strict):
+    """The category applies only to feedback from these channels / vehicle models (inherited)."""
+
+    channel: list[str] = []
+    vehicle_model: list[str] = []
 
 
 class Department(_Strict):
@@ -61,42 +88,63 @@ class Department(_Strict):
 
 
 class Category(_Strict):
-    name: str
+    name: str = Field(description="name shown to analysts and on dashboards")
+    names: dict[str, str] = Field(default={}, description="other names by language, e.g. {en: Abnormal noise}")
     description: str = ""
-    parent: str | None = None
+    parent: str | None = Field(default=None, description="id of the category one level up")
     severity: Severity | None = None  # None: inherit from the parent, else normal
-    owners: dict[str, float] = {}
+    owners: dict[str, float] = Field(default={}, description="department id -> share; shares sum to 1")
+    co_owners: dict[str, float] = Field(
+        default={}, description="departments that co-own the issue; owners + co_owners shares sum to 1"
+    )
     rules: Rules = Rules()
-    praise: list[Term] = []
+    praise: list[Term] = Field(default=[], description="terms praising this aspect (counted as praise)")
     examples: Examples = Examples()
+    scope: Scope | None = Field(default=None, description="clause (default) or feedback: where all/none look")
+    filters: Filters | None = None
+    polarity: PolarityMode | None = Field(default=None, description="issue (default) or aspect; inherited")
+    override: bool = Field(default=False, description="in an overlay file: replace fields of a base category")
 
-    @field_validator("owners")
+    @field_validator("owners", "co_owners")
     @classmethod
-    def _shares_valid(cls, owners: dict[str, float]) -> dict[str, float]:
-        if owners:
-            bad = {k: v for k, v in owners.items() if not 0 < v <= 1}
-            if bad:
-                raise ValueError(f"each owner share must be in (0, 1]; got {bad}")
-            total = sum(owners.values())
-            if abs(total - 1.0) > SHARE_TOLERANCE:
-                raise ValueError(f"owner shares must sum to 1; they sum to {total:g}")
+    def _shares_in_range(cls, owners: dict[str, float]) -> dict[str, float]:
+        bad = {k: v for k, v in owners.items() if not 0 < v <= 1}
+        if bad:
+            raise ValueError(f"each owner share must be in (0, 1]; got {bad}")
         return owners
+
+    @model_validator(mode="after")
+    def _shares_sum_to_one(self) -> Category:
+        shares = {**self.owners, **self.co_owners}
+        if shares:
+            total = sum(shares.values())
+            if abs(total - 1.0) > SHARE_TOLERANCE:
+                where = "owners + co_owners" if self.co_owners else "owners"
+                raise ValueError(f"{where} shares must sum to 1; they sum to {total:g}")
+        return self
 
 
 class TaxonomyFile(_Strict):
+    """One taxonomy file: a base taxonomy, or an overlay (brand, market) composed on top of one."""
+
     version: str
-    departments: dict[str, Department]
-    categories: dict[str, Category]
+    description: str = ""
+    departments: dict[str, Department] = {}
+    synonyms: dict[str, list[Term]] = Field(
+        default={}, description="term -> synonyms; wherever a rule names the term, its synonyms count too"
+    )
+    categories: dict[str, Category] = {}
 
 
 class Taxonomy:
-    """A validated taxonomy with inheritance resolved.
+    """A validated taxonomy (one file or several composed) with inheritance resolved.
 
     Attributes:
-        declared_version: the `version` written in the file.
+        declared_version: the `version` written in the file(s), joined with '+'.
         version: content hash of the validated taxonomy ("tx-" + 12 hex), stamped on every output row.
         departments: department id -> Department.
-        categories: category id -> Category as written.
+        categories: category id -> Category as written (after composition).
+        synonyms: term -> synonyms (lower-case).
         leaf_ids: ids of categories without children; mentions are counted on these.
     """
 
@@ -106,11 +154,12 @@ class Taxonomy:
         self.declared_version = spec.version
         self.departments = spec.departments
         self.categories = spec.categories
+        self.synonyms = {k.lower(): [s.lower() for s in v] for k, v in spec.synonyms.items()}
         canonical = json.dumps(spec.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         self.version = "tx-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
         children: dict[str, list[str]] = {cid: [] for cid in self.categories}
         for cid, cat in self.categories.items():
-            if cat.parent:
+            if cat.parent in children:
                 children[cat.parent].append(cid)
         self.children = children
         self.leaf_ids = [cid for cid in self.categories if not children[cid]]
@@ -118,23 +167,37 @@ class Taxonomy:
     def ancestors(self, cid: str) -> list[str]:
         """Ids from `cid`'s parent up to the root."""
         out, cur = [], self.categories[cid].parent
-        while cur:
+        while cur and cur not in out:
             out.append(cur)
             cur = self.categories[cur].parent
         return out
 
-    def owners(self, cid: str) -> dict[str, float]:
-        """Owner shares of `cid`, inherited from the nearest ancestor that declares them."""
+    def _inherited(self, cid: str, attr: str):
         for c in [cid, *self.ancestors(cid)]:
-            if self.categories[c].owners:
-                return dict(self.categories[c].owners)
+            value = getattr(self.categories[c], attr)
+            if value:
+                return value
+        return None
+
+    def owners(self, cid: str) -> dict[str, float]:
+        """Owner and co-owner shares of `cid`, from the nearest ancestor that declares them."""
+        for c in [cid, *self.ancestors(cid)]:
+            cat = self.categories[c]
+            if cat.owners or cat.co_owners:
+                return {**cat.owners, **cat.co_owners}
         return {}
 
     def severity(self, cid: str) -> Severity:
-        for c in [cid, *self.ancestors(cid)]:
-            if self.categories[c].severity is not None:
-                return self.categories[c].severity
-        return Severity.normal
+        return self._inherited(cid, "severity") or Severity.normal
+
+    def scope(self, cid: str) -> Scope:
+        return self._inherited(cid, "scope") or Scope.clause
+
+    def polarity_mode(self, cid: str) -> PolarityMode:
+        return self._inherited(cid, "polarity") or PolarityMode.issue
+
+    def filters(self, cid: str) -> Filters | None:
+        return self._inherited(cid, "filters")
 
     def none_terms(self, cid: str) -> list[str]:
         """Exclusion terms of `cid` and all its ancestors (exclusions inherit down)."""
@@ -142,6 +205,25 @@ class Taxonomy:
         for c in [cid, *self.ancestors(cid)]:
             terms.extend(self.categories[c].rules.none)
         return terms
+
+    def all_terms_of(self, cid: str) -> list[str]:
+        """Required terms of `cid` and all its ancestors (a parent's `all` narrows every child)."""
+        terms: list[str] = []
+        for c in [cid, *self.ancestors(cid)]:
+            terms.extend(self.categories[c].rules.all)
+        return terms
+
+    def praise_terms(self, cid: str) -> list[str]:
+        """Praise terms of `cid` and its ancestors."""
+        terms: list[str] = []
+        for c in [cid, *self.ancestors(cid)]:
+            terms.extend(self.categories[c].praise)
+        return terms
+
+    def expand(self, term: str) -> list[str]:
+        """A term plus its synonyms (lower-case)."""
+        t = term.lower()
+        return [t, *self.synonyms.get(t, [])]
 
     def path_names(self, cid: str) -> str:
         return " / ".join(self.categories[c].name for c in [*reversed(self.ancestors(cid)), cid])
@@ -155,40 +237,6 @@ class Taxonomy:
             for near in r.near:
                 for item in near.terms:
                     terms.update([item] if isinstance(item, str) else item)
+        for k, v in self.spec.synonyms.items():
+            terms.update([k, *v])
         return {t for t in terms if "*" not in t}
-
-
-def load_taxonomy(path: str | Path) -> Taxonomy:
-    """Load and validate a taxonomy YAML file.
-
-    Raises:
-        InputError: naming the file, the line and the field, for any schema or consistency error.
-    """
-    doc = LocatedYaml.load(path)
-    spec: TaxonomyFile = doc.validate(TaxonomyFile)
-
-    def fail(loc: tuple, msg: str) -> None:
-        raise InputError(f"field '{'.'.join(map(str, loc))}': {msg}", file=doc.path, line=doc.line_of(loc))
-
-    for cid, cat in spec.categories.items():
-        loc = ("categories", cid)
-        if cat.parent is not None and cat.parent not in spec.categories:
-            fail(loc + ("parent",), f"unknown parent category '{cat.parent}'")
-        for dept in cat.owners:
-            if dept not in spec.departments:
-                fail(loc + ("owners", dept), f"unknown department '{dept}'; known: {sorted(spec.departments)}")
-    for cid in spec.categories:  # cycles
-        seen, cur = {cid}, spec.categories[cid].parent
-        while cur:
-            if cur in seen:
-                fail(("categories", cid, "parent"), f"parent chain forms a cycle through '{cur}'")
-            seen.add(cur)
-            cur = spec.categories[cur].parent
-    tax = Taxonomy(spec, source=str(path))
-    for cid in tax.leaf_ids:
-        loc = ("categories", cid)
-        if spec.categories[cid].rules.is_empty and not spec.categories[cid].examples.match:
-            fail(loc, "a leaf category needs rules (any/all/near) or match examples; it has neither")
-        if not tax.owners(cid):
-            fail(loc, "no owner department: set `owners` here or on an ancestor")
-    return tax

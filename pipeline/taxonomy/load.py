@@ -1,0 +1,221 @@
+"""Loading taxonomy files: validation with located errors, and composition of a base plus overlays.
+
+    load_taxonomy("base.yaml")                           # one file
+    load_taxonomies(["base.yaml", "brand_x.yaml"])       # a base, then overlays in order
+    lint_taxonomies(["base.yaml", "brand_x.yaml"])       # every problem, not just the first
+
+An overlay adds departments, synonyms and categories. To change a base category it repeats the id
+with `override: true`; the fields it writes replace the base's, except the list lanes of `rules`,
+`praise` and `examples`, which are added to the base's. Repeating an id without `override: true` is
+an error (a duplicate id), naming both places.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from pipeline.errors import InputError
+from pipeline.taxonomy.model import Category, TaxonomyFile, Taxonomy
+from pipeline.yamlio import LocatedYaml, _data_path
+
+_LIST_MERGE = {"rules", "examples"}
+
+
+@dataclass
+class _Origin:
+    doc: LocatedYaml
+    loc: tuple
+
+    def error(self, sub: tuple, msg: str) -> InputError:
+        loc = self.loc + sub
+        return InputError(f"field '{'.'.join(map(str, loc))}': {msg}", file=self.doc.path, line=self.doc.line_of(loc))
+
+
+def _validate(doc: LocatedYaml, errors: list[InputError]) -> TaxonomyFile | None:
+    """Validate one document; collect every schema error (with its line) instead of stopping at the first."""
+    for dup in doc.duplicate_keys:
+        where = ".".join(map(str, dup.loc))
+        what = "; category ids must be unique" if len(dup.loc) == 2 and dup.loc[0] == "categories" else ""
+        errors.append(InputError(f"duplicate key '{where}' (first defined on line {dup.first_line}){what}",
+                                 file=doc.path, line=dup.line))
+    if doc.duplicate_keys:
+        return None
+    try:
+        return TaxonomyFile.model_validate(doc.data)
+    except ValidationError as exc:
+        for err in exc.errors():
+            loc = _data_path(doc.data, err["loc"])
+            if "shares must sum" in err["msg"] and len(loc) == 2:
+                loc = loc + ("owners",)
+            got = err.get("input")
+            got_txt = "" if isinstance(got, dict | list) or got is None else f"; got {got!r}"
+            field_name = ".".join(map(str, loc)) or "(document)"
+            errors.append(InputError(f"field '{field_name}': {err['msg'].removeprefix('Value error, ')}{got_txt}",
+                                     file=doc.path, line=doc.line_of(loc)))
+        return None
+
+
+def _merge(base: Category, over: Category) -> Category:
+    data = base.model_dump()
+    for name in over.model_fields_set - {"override"}:
+        value = getattr(over, name)
+        if name in _LIST_MERGE:
+            merged = dict(data[name])
+            for lane in value.model_fields_set:
+                merged[lane] = list(merged.get(lane, [])) + [x.model_dump() if hasattr(x, "model_dump") else x
+                                                             for x in getattr(value, lane)]
+            data[name] = merged
+        elif name == "praise":
+            data[name] = data[name] + list(value)
+        else:
+            data[name] = value.model_dump() if hasattr(value, "model_dump") else value
+    return Category.model_validate(data)
+
+
+def _check_patterns(cid: str, cat: Category, origin: _Origin, errors: list[InputError]) -> None:
+    for i, pat in enumerate(cat.rules.regex):
+        try:
+            re.compile(pat)
+        except re.error as exc:
+            errors.append(origin.error(("rules", "regex", i), f"bad regular expression {pat!r}: {exc}"))
+    lanes = [("any", cat.rules.any), ("all", cat.rules.all), ("none", cat.rules.none), ("praise", cat.praise)]
+    for lane, terms in lanes:
+        for i, t in enumerate(terms):
+            sub = ("praise", i) if lane == "praise" else ("rules", lane, i)
+            if not t.replace("*", "").strip():
+                errors.append(origin.error(sub, f"term {t!r} matches anything; a term needs at least one character"))
+            elif "**" in t:
+                errors.append(origin.error(sub, f"term {t!r} has '**'; one '*' already matches up to 6 characters"))
+            elif lane != "any" and "*" in t:
+                errors.append(origin.error(sub, f"term {t!r}: '*' wildcards are allowed in `any` only"))
+
+
+def _compose(paths: list[Path], errors: list[InputError]) -> tuple[TaxonomyFile | None, dict[str, _Origin]]:
+    departments, synonyms, categories, versions = {}, {}, {}, []
+    origins: dict[str, _Origin] = {}
+    dept_origin: dict[str, _Origin] = {}
+    for path in paths:
+        try:
+            doc = LocatedYaml.load(path)
+        except InputError as exc:
+            errors.append(exc)
+            continue
+        spec = _validate(doc, errors)
+        if spec is None:
+            continue
+        versions.append(spec.version)
+        for did, dept in spec.departments.items():
+            if did in departments and departments[did] != dept:
+                first = dept_origin[did]
+                errors.append(InputError(
+                    f"duplicate department id '{did}' (first defined at {first.doc.path}:{first.doc.line_of(first.loc)})",
+                    file=doc.path, line=doc.line_of(("departments", did))))
+                continue
+            departments[did] = dept
+            dept_origin[did] = _Origin(doc, ("departments", did))
+        for term, syns in spec.synonyms.items():
+            synonyms[term] = list(dict.fromkeys(synonyms.get(term, []) + syns))
+        for cid, cat in spec.categories.items():
+            here = _Origin(doc, ("categories", cid))
+            if cid in categories:
+                if not cat.override:
+                    first = origins[cid]
+                    errors.append(InputError(
+                        f"duplicate category id '{cid}' (first defined at {first.doc.path}:"
+                        f"{first.doc.line_of(first.loc)}); write `override: true` to change it in an overlay",
+                        file=doc.path, line=doc.line_of(here.loc)))
+                    continue
+                try:
+                    categories[cid] = _merge(categories[cid], cat)
+                except ValidationError as exc:
+                    errors.append(here.error((), exc.errors()[0]["msg"].removeprefix("Value error, ")))
+                    continue
+            else:
+                if cat.override:
+                    errors.append(here.error(("override",), "no earlier file defines this category, so nothing to override"))
+                if "name" not in cat.model_fields_set:
+                    errors.append(here.error(("name",), "field required: every category needs a name"))
+                categories[cid] = cat
+            origins[cid] = here
+            _check_patterns(cid, categories[cid], here, errors)
+    if not versions:
+        return None, origins
+    spec = TaxonomyFile(version="+".join(versions), departments=departments, synonyms=synonyms,
+                        categories=categories)
+    return spec, origins
+
+
+def _check_consistency(spec: TaxonomyFile, origins: dict[str, _Origin], errors: list[InputError]) -> Taxonomy | None:
+    cats = spec.categories
+    for cid, cat in cats.items():
+        o = origins[cid]
+        if cat.parent is not None and cat.parent not in cats:
+            errors.append(o.error(("parent",), f"unknown parent category '{cat.parent}'"))
+        for lane in ("owners", "co_owners"):
+            for dept in getattr(cat, lane):
+                if dept not in spec.departments:
+                    errors.append(o.error((lane, dept), f"unknown department '{dept}'; known: {sorted(spec.departments)}"))
+    reported: set[str] = set()
+    for cid in cats:
+        seen, cur = [cid], cats[cid].parent
+        while cur in cats:
+            if cur in seen:
+                cycle = seen[seen.index(cur):] + [cur]
+                if not reported & set(cycle):
+                    errors.append(origins[cid].error(("parent",), f"parent chain forms a cycle: {' -> '.join(cycle)}"))
+                reported.update(cycle)
+                break
+            seen.append(cur)
+            cur = cats[cur].parent
+    if errors:
+        return None
+    tax = Taxonomy(spec, source="+".join(sorted({str(o.doc.path) for o in origins.values()})))
+    for cid in tax.leaf_ids:
+        o = origins[cid]
+        if cats[cid].rules.is_empty and not cats[cid].examples.match:
+            errors.append(o.error((), "a leaf category needs rules (any/all/near/regex) or match examples; it has neither"))
+        if not tax.owners(cid):
+            errors.append(o.error((), "no owner department: set `owners` here or on an ancestor"))
+    return None if errors else tax
+
+
+def lint_taxonomies(paths: list[str | Path]) -> tuple[Taxonomy | None, list[InputError]]:
+    """Validate and compose taxonomy files, collecting every problem.
+
+    Args:
+        paths: a base taxonomy file, then overlay files in order.
+
+    Returns:
+        (the composed Taxonomy, or None when there are errors; the errors, each naming file:line and field).
+    """
+    errors: list[InputError] = []
+    spec, origins = _compose([Path(p) for p in paths], errors)
+    if spec is None or errors:
+        return None, errors
+    tax = _check_consistency(spec, origins, errors)
+    return tax, errors
+
+
+def load_taxonomies(paths: list[str | Path]) -> Taxonomy:
+    """Load a base taxonomy and overlays, composed in order.
+
+    Raises:
+        InputError: the first problem found, naming file, line and field (lint shows them all).
+    """
+    tax, errors = lint_taxonomies(paths)
+    if errors:
+        raise errors[0]
+    return tax
+
+
+def load_taxonomy(path: str | Path | list) -> Taxonomy:
+    """Load and validate one taxonomy YAML file (or a list of files: base then overlays).
+
+    Raises:
+        InputError: naming the file, the line and the field, for any schema or consistency error.
+    """
+    return load_taxonomies(list(path) if isinstance(path, list | tuple) else [path])
