@@ -46,13 +46,17 @@ class Classifier:
             `fit`; None switches the semantic lane off.
         head: a SupervisedHead, or the path of a saved one; None: no supervised lane.
         semantic_floor: lowest threshold "auto" may choose.
+        head_decides: with a head, the categories it was trained on are decided by it alone (rule
+            hits and example similarity become its evidence); otherwise the head only adds mentions.
     """
 
     def __init__(self, taxonomy: Taxonomy, semantic_threshold: float | str | None = 0.80,
-                 head: SupervisedHead | str | Path | None = None, semantic_floor: float = 0.5) -> None:
+                 head: SupervisedHead | str | Path | None = None, semantic_floor: float = 0.5,
+                 head_decides: bool = False) -> None:
         self.taxonomy = taxonomy
         self.semantic_threshold = semantic_threshold
         self.head = head
+        self.head_decides = head_decides
         self.semantic_floor = semantic_floor
         self.matcher_: RuleMatcher | None = None
         self.example_vecs_: np.ndarray | None = None
@@ -147,7 +151,7 @@ class Classifier:
         if unclaimed and embeddings is not None and self.example_vecs_ is not None:
             rows.extend(self._semantic(unclaimed, texts, cids, fids, embeddings, allowed))
         if self.head_ is not None:
-            rows.extend(self._supervised(texts, cids, fids, embeddings, claimed, allowed))
+            rows = self._supervised(rows, texts, cids, fids, embeddings, claimed, allowed)
         mentions = pd.DataFrame(rows, columns=MENTION_COLUMNS).astype(
             {"clause_id": object, "feedback_id": object, "category_id": object, "polarity": object, "score": float}
         )
@@ -191,12 +195,29 @@ class Classifier:
             rows.append((cids[i], fids[i], cat, pol, "semantic", round(score, 4), self.example_texts_[best[j]], None))
         return rows
 
-    def _supervised(self, texts, cids, fids, embeddings, claimed, allowed) -> list[tuple]:
-        proba = self.head_.predict_proba(texts, embeddings)
-        rows = []
-        for i, k in zip(*np.nonzero(proba >= self.head_.thresholds_)):
-            cat = self.head_.categories_[k]
-            if cat in claimed[i] or (allowed is not None and not allowed(i, cat)):
+    def _supervised(self, rows, texts, cids, fids, embeddings, claimed, allowed) -> list[tuple]:
+        from pipeline.classify.head import rule_hit_matrix
+
+        head = self.head_
+        hits = rule_hit_matrix(self.matcher_, texts, head.rule_categories_) if head.rule_categories_ else None
+        proba = head.predict_proba(texts, embeddings, hits)
+        chosen = head.decide(proba)
+        row_of = {cid: i for i, cid in enumerate(cids)}
+        if self.head_decides:
+            # The head decides its categories: keep other lanes' mentions only where it agrees.
+            col = {c: k for k, c in enumerate(head.categories_)}
+            kept = []
+            for r in rows:
+                k = col.get(r[2])
+                if k is None or r[3] == "praise" and r[4] == "rule" and self.taxonomy.polarity_mode(r[2]) is PolarityMode.issue:
+                    kept.append(r)
+                elif chosen[row_of[r[0]], k]:
+                    kept.append(r[:4] + (r[4] + "+supervised", round(float(proba[row_of[r[0]], k]), 4)) + r[6:])
+            rows = kept
+        have = {(r[0], r[2]) for r in rows}
+        for i, k in zip(*np.nonzero(chosen)):
+            cat = head.categories_[k]
+            if cat in claimed[i] or (cids[i], cat) in have or (allowed is not None and not allowed(i, cat)):
                 continue
             aspect = self.taxonomy.polarity_mode(cat) is PolarityMode.aspect
             state = None if aspect else clause_negation(texts[i])

@@ -50,32 +50,43 @@ class SupervisedHead:
         ngram_range: character n-gram lengths.
         use_embeddings: also use the clause embeddings as features.
         threshold: probability a category needs; None: tuned per category by 3-fold cross-validation.
+        min_labels: 1 when every text is known to carry a category (e.g. aspect-labelled reviews):
+            the most probable category is kept even below its threshold.
     """
 
     def __init__(self, C: float = 16.0, ngram_range: tuple[int, int] = (1, 3), use_embeddings: bool = False,
-                 threshold: float | None = None) -> None:
+                 threshold: float | None = None, min_labels: int = 0) -> None:
+        self.min_labels = min_labels
         self.C = C
         self.ngram_range = ngram_range
         self.use_embeddings = use_embeddings
         self.threshold = threshold
 
-    def _features(self, texts, embeddings):
+    def _features(self, texts, embeddings, rule_hits=None):
         from scipy.sparse import csr_matrix, hstack
 
         x = self.vectorizer_.transform(texts)
+        if self.rule_categories_:
+            if rule_hits is None:
+                raise ValueError("this head was trained with rule features; pass rule_hits")
+            x = hstack([x, csr_matrix(rule_hits.astype(np.float32))]).tocsr()
         if self.use_embeddings:
             if embeddings is None:
                 raise ValueError("this head was trained with embeddings; pass them")
             x = hstack([x, csr_matrix(embeddings)]).tocsr()
         return x
 
-    def fit(self, texts: list[str], labels: list[list[str]], embeddings: np.ndarray | None = None) -> SupervisedHead:
+    def fit(self, texts: list[str], labels: list[list[str]], embeddings: np.ndarray | None = None,
+            rule_hits: np.ndarray | None = None, rule_categories: list[str] | None = None) -> SupervisedHead:
         """Train on texts and their category ids.
 
         Args:
             texts: n texts.
             labels: n lists of category ids (empty: no category).
             embeddings: float32 (n, d), needed when use_embeddings.
+            rule_hits: optional 0/1 (n, len(rule_categories)): which categories the taxonomy's rules
+                find in each text (see `rule_hit_matrix`); the head learns how far to trust each.
+            rule_categories: the columns of rule_hits.
         """
         from sklearn.feature_extraction.text import TfidfVectorizer
         from sklearn.linear_model import LogisticRegression
@@ -88,8 +99,9 @@ class SupervisedHead:
         self.categories_ = list(self.binarizer_.classes_)
         self.vectorizer_ = TfidfVectorizer(analyzer="char", ngram_range=self.ngram_range, min_df=2, sublinear_tf=True)
         self.vectorizer_.fit(texts)
-        x = self._features(texts, embeddings)
-        model = OneVsRestClassifier(LogisticRegression(C=self.C, max_iter=2000))
+        self.rule_categories_ = list(rule_categories or []) if rule_hits is not None else []
+        x = self._features(texts, embeddings, rule_hits)
+        model = OneVsRestClassifier(LogisticRegression(C=self.C, solver="liblinear", max_iter=2000))
         if self.threshold is None:
             proba = cross_val_predict(model, x, y, cv=3, method="predict_proba")
             self.thresholds_ = np.array([_best_threshold(proba[:, k], y[:, k]) for k in range(y.shape[1])])
@@ -98,11 +110,19 @@ class SupervisedHead:
         self.model_ = model.fit(x, y)
         return self
 
-    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None) -> np.ndarray:
+    def decide(self, proba: np.ndarray) -> np.ndarray:
+        """Boolean (n, n_categories): the categories the head assigns, given `predict_proba` output."""
+        out = proba >= self.thresholds_
+        if self.min_labels and len(proba):
+            out[np.arange(len(proba)), proba.argmax(axis=1)] = True
+        return out
+
+    def predict_proba(self, texts: list[str], embeddings: np.ndarray | None = None,
+                      rule_hits: np.ndarray | None = None) -> np.ndarray:
         """Probabilities, float (n, n_categories), columns in `categories_` order."""
         if not len(texts):
             return np.zeros((0, len(self.categories_)))
-        return self.model_.predict_proba(self._features(texts, embeddings))
+        return self.model_.predict_proba(self._features(texts, embeddings, rule_hits))
 
     def save(self, path: str | Path) -> Path:
         import joblib
@@ -122,6 +142,18 @@ class SupervisedHead:
         if not isinstance(head, SupervisedHead):
             raise InputError(f"not a supervised head file (holds a {type(head).__name__})", file=path)
         return head
+
+
+def rule_hit_matrix(matcher, texts: list[str], categories: list[str]) -> np.ndarray:
+    """0/1 float32 (len(texts), len(categories)): the categories whose rules fire in each text (any
+    negation state: the head learns what a denied mention means)."""
+    col = {c: k for k, c in enumerate(categories)}
+    out = np.zeros((len(texts), len(categories)), dtype=np.float32)
+    for i, text in enumerate(texts):
+        for h in matcher.match(text):
+            if h.kind == "complaint" and h.category_id in col:
+                out[i, col[h.category_id]] = 1.0
+    return out
 
 
 def _best_threshold(p: np.ndarray, y: np.ndarray) -> float:

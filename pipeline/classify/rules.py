@@ -8,7 +8,7 @@ from itertools import product
 
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
-from pipeline.taxonomy.model import Scope, Unit
+from pipeline.taxonomy.model import PolarityMode, Scope, Unit
 
 WILDCARD_SPAN = 6  # "*" in a term matches up to this many characters
 
@@ -53,7 +53,10 @@ def example_failures(taxonomy: Taxonomy, matcher: RuleMatcher | None = None) -> 
     for cid in taxonomy.leaf_ids:
         examples = taxonomy.categories[cid].examples
         for text, want in [(t, True) for t in examples.match] + [(t, False) for t in examples.no_match]:
-            got = any(h.category_id == cid and h.kind == "complaint" and h.state is None for h in matcher.match(text))
+            # An aspect hit counts whatever the negation (动力不足 still talks about 动力); an issue hit must not be denied.
+            aspect = taxonomy.polarity_mode(cid) is PolarityMode.aspect
+            got = any(h.category_id == cid and h.kind == "complaint" and (aspect or h.state is None)
+                      for h in matcher.match(text))
             if got != want:
                 failures.append((cid, text, "should match but does not" if want else "should not match but does"))
     return failures
