@@ -139,28 +139,8 @@ def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB
     console.print(_table("Largest topics", report.top_topics(database)))
 
 
-@taxonomy_app.command("lint")
-def taxonomy_lint(files: list[Path] = typer.Argument(..., help="taxonomy YAML files")) -> None:
-    """Validate taxonomy files and run their examples as tests."""
-    from pipeline.classify import example_failures
-    from pipeline.errors import VocError
-    from pipeline.taxonomy import load_taxonomy
-
-    failed = False
-    for f in files:
-        try:
-            tax = load_taxonomy(f)
-        except VocError as exc:
-            console.print(f"[red]✗[/] {exc}")
-            failed = True
-            continue
-        problems = example_failures(tax)
-        for cid, text, expected in problems:
-            console.print(f"[yellow]![/] {f}: {cid}: example '{text}' {expected}")
-        failed |= bool(problems)
-        console.print(f"{'[green]✓[/]' if not problems else '[red]✗[/]'} {f}: {len(tax.categories)} categories, "
-                      f"{len(tax.leaf_ids)} leaves, version {tax.version}")
-    raise typer.Exit(1 if failed else 0)
+# The analyst's taxonomy tools and `voc explain` live in their own module.
+import pipeline.cli_taxonomy  # noqa: E402,F401
 
 
 if __name__ == "__main__":

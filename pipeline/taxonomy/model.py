@@ -88,7 +88,7 @@ class Department(_Strict):
 
 
 class Category(_Strict):
-    name: str = Field(description="name shown to analysts and on dashboards")
+    name: str = Field(default="", description="name shown to analysts and on dashboards (required)")
     names: dict[str, str] = Field(default={}, description="other names by language, e.g. {en: Abnormal noise}")
     description: str = ""
     parent: str | None = Field(default=None, description="id of the category one level up")

@@ -1,0 +1,163 @@
+"""New rule lanes, aspect polarity, filters, calibration and the supervised head."""
+
+import textwrap
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.classify import Classifier, RuleMatcher, example_failures
+from pipeline.classify.head import SupervisedHead, read_labelled, rule_hit_matrix
+from pipeline.classify.polarity import clause_tone
+from pipeline.classify.report import count_mentions
+from pipeline.classify.semantic import OFF, calibrate_thresholds
+from pipeline.errors import InputError, MissingColumnsError
+from pipeline.taxonomy import load_taxonomy
+
+TAX = """\
+version: lanes
+departments:
+  rnd: {name: 研发}
+  mfg: {name: 制造}
+  sales: {name: 销售}
+synonyms:
+  车机: [中控, 大屏]
+categories:
+  product:
+    name: 产品
+    owners: {rnd: 1.0}
+  product.lag:
+    name: 车机卡顿
+    parent: product
+    owners: {rnd: 0.7, mfg: 0.3}
+    rules:
+      near: [{terms: [车机, [卡, 慢]], window: 1, unit: tokens}]
+  product.fuel:
+    name: 油耗
+    parent: product
+    polarity: aspect
+    rules:
+      regex: ["[0-9一二三四五六七八九十]+个油"]
+  product.recall:
+    name: 召回
+    parent: product
+    scope: feedback
+    rules: {any: [召回], none: [新闻]}
+  service:
+    name: 服务
+    owners: {sales: 1.0}
+    filters: {channel: [dealer]}
+  service.attitude:
+    name: 销售态度
+    parent: service
+    rules: {any: [态度差]}
+"""
+
+
+@pytest.fixture()
+def tax(tmp_path):
+    p = tmp_path / "t.yaml"
+    p.write_text(TAX, encoding="utf-8")
+    return load_taxonomy(p)
+
+
+def hits(matcher, text, context=None):
+    return {h.category_id for h in matcher.match(text, context) if h.kind == "complaint" and h.state is None}
+
+
+def test_synonyms_and_token_proximity(tax):
+    m = RuleMatcher(tax)
+    assert hits(m, "中控很卡") == {"product.lag"}  # 中控 is a synonym of 车机; one token between
+    assert hits(m, "大屏反应慢") == {"product.lag"}
+    # five tokens apart: outside a window of 1 token, although only 9 characters apart
+    assert hits(m, "车机的导航地图和音乐都卡") == set()
+
+
+def test_regex_lane_and_feedback_scope(tax):
+    m = RuleMatcher(tax)
+    assert hits(m, "市区开九个油") == {"product.fuel"}
+    assert hits(m, "这款车召回了") == {"product.recall"}
+    # `none` looks at the whole feedback for a feedback-scoped category
+    assert hits(m, "这款车召回了", context="看到一条新闻，这款车召回了") == set()
+    assert hits(m, "这款车召回了", context="这款车召回了，赶紧去店里") == {"product.recall"}
+
+
+def clauses_of(rows, **cols):
+    df = pd.DataFrame(rows, columns=["feedback_id", "clause"])
+    df.insert(0, "clause_id", [f"{f}#{i}" for i, f in enumerate(df["feedback_id"])])
+    return df.assign(**cols)
+
+
+def test_multi_label_polarity_and_filters(tax):
+    clf = Classifier(tax, semantic_threshold=None).fit()
+    df = clauses_of([("a", "车机很卡"), ("a", "一个月九个油挺省油的"), ("b", "销售态度差"), ("c", "销售态度差"),
+                     ("d", "车机从来没卡过")], channel=["app", "app", "dealer", "app", "app"])
+    out, m = clf.classify(df)
+    got = {(r.clause_id, r.category_id, r.polarity) for r in m.itertuples()}
+    assert ("a#0", "product.lag", "complaint") in got
+    assert ("a#1", "product.fuel", "praise") in got  # aspect category: the tone decides
+    assert ("b#2", "service.attitude", "complaint") in got
+    assert not any(c == "c#3" for c, _, _ in got)  # filtered: the service branch is for dealer feedback
+    assert ("d#4", "product.lag", "praise") in got  # negated issue
+    assert set(m.loc[m.clause_id == "a#0", "method"]) == {"rule"}
+    assert m.loc[m.clause_id == "a#0", "matched_terms"].item() == "车机|卡"
+    assert list(out["clause_polarity"]) == ["complaint", "praise", "complaint", "neutral", "praise"]
+    with pytest.raises(MissingColumnsError, match="channel"):
+        clf.classify(df.drop(columns="channel"))
+
+
+@pytest.mark.parametrize("text,tone", [
+    ("动力很足，开着很爽", "praise"), ("动力有点肉", "complaint"), ("油耗不高也不算低", "neutral"),
+    ("价格不贵", "praise"), ("这车油耗多少？", "question"), ("空间没问题", "praise"), ("做工不好", "complaint"),
+])
+def test_clause_tone(text, tone):
+    assert clause_tone(text) == tone
+
+
+def test_department_shares_in_counts(tax):
+    clf = Classifier(tax, semantic_threshold=None).fit()
+    fb = pd.DataFrame({"feedback_id": ["1", "2", "3"], "text": ["车机很卡", "中控好卡，车机又卡", "销售态度差"],
+                       "channel": ["app", "app", "dealer"]})
+    cats, depts = count_mentions(clf, fb)
+    assert cats.set_index("category_id")["feedback"].to_dict()["product.lag"] == 2  # one per feedback
+    load = depts.set_index("department_id")["load"].to_dict()
+    assert load == {"rnd": pytest.approx(1.4), "mfg": pytest.approx(0.6), "sales": pytest.approx(1.0)}
+
+
+def test_examples_run_as_tests(tmp_path):
+    p = tmp_path / "t.yaml"
+    text = TAX + textwrap.indent("examples:\n  match: [车机卡顿严重]\n  no_match: [车机不卡]\n", "    ")
+    p.write_text(text, encoding="utf-8")
+    fails = example_failures(load_taxonomy(p))
+    # The examples sit under service.attitude (the last category): neither matches its rules.
+    assert fails == [("service.attitude", "车机卡顿严重", "should match but does not")]
+
+
+def test_calibration_picks_the_threshold_with_the_best_f1():
+    # three texts: nearest example of category a at 0.9 (is a), 0.7 (is a), 0.6 (is not a)
+    sims = np.array([[0.9, 0.1], [0.7, 0.2], [0.6, 0.1], [0.1, 0.3]])
+    thr = calibrate_thresholds(sims, ["a", "b"], [{"a"}, {"a"}, set(), set()], ["a", "b"], floor=0.5)
+    assert thr["a"] == pytest.approx(0.7)
+    assert thr["b"] == OFF  # b's nearest-example hits are never right
+
+
+def test_supervised_head_trains_saves_and_adds_mentions(tax, tmp_path):
+    csv = tmp_path / "lab.csv"
+    rows = ["text,categories"] + [f"车机{w}卡,product.lag" for w in "总又老很好真"] + \
+           [f"销售{w}态度差,service.attitude" for w in "总又老很好真"] + [f"{w}天气不错," for w in "今明后昨前大"]
+    csv.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    lab = read_labelled(csv)
+    assert lab["labels"].tolist()[0] == ["product.lag"] and lab["labels"].tolist()[-1] == []
+    m = RuleMatcher(tax)
+    head = SupervisedHead(threshold=0.5).fit(lab["text"].tolist(), lab["labels"].tolist(),
+                                             rule_hits=rule_hit_matrix(m, lab["text"].tolist(), tax.leaf_ids),
+                                             rule_categories=tax.leaf_ids)
+    path = head.save(tmp_path / "head.joblib")
+    clf = Classifier(tax, semantic_threshold=None, head=path).fit()
+    _, mentions = clf.classify(clauses_of([("x", "这个车机怎么总是卡"), ("y", "今天天气不错")], channel="app"))
+    sup = mentions[mentions["method"] == "supervised"]
+    assert set(sup["category_id"]) == {"product.lag"} and (sup["score"] >= 0.5).all()
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\n车机卡,x\n", encoding="utf-8")
+    with pytest.raises(InputError, match="lacks column"):
+        read_labelled(bad)

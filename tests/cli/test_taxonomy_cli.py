@@ -1,0 +1,66 @@
+"""`voc taxonomy lint/test/diff/suggest/schema` and `voc explain` on a small fixture."""
+
+import json
+
+from typer.testing import CliRunner
+
+from pipeline.cli import app
+
+runner = CliRunner()
+FIX = "tests/taxonomy/fixtures"
+BASE = "taxonomies/automotive_v1.yaml"
+
+
+def test_explain_shows_clauses_rules_negation_and_departments():
+    r = runner.invoke(app, ["explain", "过减速带底盘咯吱咯吱响，但是修完之后不再异响", "--no-semantic", "--json"])
+    assert r.exit_code == 0, r.output
+    out = json.loads(r.output)
+    first, second = out["clauses"]
+    assert "减速带" in first["tokens"]
+    assert first["rule_hits"][0]["terms"] == ["咯吱"]
+    m = first["mentions"][0]
+    assert m["category_id"] == "product.nvh.abnormal_noise" and m["counts_as_issue"]
+    assert m["departments"] == {"制造": 0.6, "底盘研发": 0.3, "采购/供应商质量": 0.1}
+    assert second["mentions"][0]["negation"] == "resolved" and not second["mentions"][0]["counts_as_issue"]
+
+
+def test_taxonomy_test_reports_per_category_scores_and_confusions():
+    r = runner.invoke(app, ["taxonomy", "test", BASE, "--labelled", f"{FIX}/labelled.csv", "--no-semantic"])
+    assert r.exit_code == 0, r.output
+    assert "(all)" in r.output and "precision" in r.output
+    # cooling: 3 examples + 空调不制冷 found; 空调出风口一股霉味 (labelled cooling) goes to odor instead
+    row = [c.strip() for c in next(ln for ln in r.output.splitlines() if "product.hvac.cooling " in ln).split("│")]
+    assert row[3:9] == ["1", "0.80", "0.89", "5", "4", "0"]
+    pair = next(ln for ln in r.output.splitlines() if "│ product.hvac.cooling │ product.hvac.odor" in ln)
+    assert pair.split("│")[3].strip() == "1"
+    assert "修完之后不再异响" not in r.output  # a resolved issue is not counted: the no_match example passes
+
+
+def test_diff_moves_counts_to_the_new_category_and_its_departments():
+    r = runner.invoke(app, ["taxonomy", "diff", BASE, f"{BASE},{FIX}/wiper_overlay.yaml",
+                            "--data", f"{FIX}/feedback.csv", "--no-semantic"])
+    assert r.exit_code == 0, r.output
+    row = next(ln for ln in r.output.splitlines() if "product.body.wiper" in ln).split("│")
+    assert [c.strip() for c in row[3:6]] == ["0", "4", "4"]  # f9, f10, f11, f15
+    dept = next(ln for ln in r.output.splitlines() if "rnd_body" in ln).split("│")
+    assert [c.strip() for c in dept[3:6]] == ["0", "2.40", "2.40"]  # 4 x 0.6
+
+
+def test_suggest_lists_terms_of_uncategorised_clauses():
+    r = runner.invoke(app, ["taxonomy", "suggest", BASE, "--data", f"{FIX}/feedback.csv", "--no-semantic"])
+    assert r.exit_code == 0, r.output
+    assert "uncategorised" in r.output
+    line = next(ln for ln in r.output.splitlines() if "雨刮器" in ln)
+    assert "3" in line  # three uncategorised clauses mention 雨刮器
+
+
+def test_lint_prints_every_error_with_file_and_line(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("version: x\ndepartments: {a: {name: A}}\ncategories:\n  c1: {name: C1, parent: zz, rules: {any: [x]}}\n"
+                   "  c2: {name: C2, owners: {b: 1.0}, rules: {any: [y]}}\n", encoding="utf-8")
+    r = runner.invoke(app, ["taxonomy", "lint", str(bad)])
+    assert r.exit_code == 1
+    assert f"{bad}:4: field 'categories.c1.parent': unknown parent category 'zz'" in r.output
+    assert f"{bad}:5: field 'categories.c2.owners.b': unknown department 'b'" in r.output
+    r = runner.invoke(app, ["taxonomy", "lint", "--compose", BASE, f"{FIX}/wiper_overlay.yaml"])
+    assert r.exit_code == 0, r.output
