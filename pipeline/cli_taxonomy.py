@@ -45,12 +45,17 @@ def _classifier(files: list[Path], semantic: bool, head: Path | None = None):
 
 
 def read_feedback(path: Path) -> pd.DataFrame:
-    """A CSV (UTF-8), JSONL or Parquet file with a `text` column (feedback_id, channel, vehicle_model optional)."""
+    """Feedback to count on: a source mapping YAML (as for `voc run`: every source is ingested), or a
+    CSV (UTF-8), JSONL or Parquet file with a `text` column (feedback_id, channel, vehicle_model optional)."""
     from pipeline.errors import InputError
 
     if not path.exists():
         raise InputError("file not found", file=path)
     suffix = path.suffix.lower()
+    if suffix in (".yaml", ".yml"):
+        from pipeline.ingest import ingest_sources, load_sources
+
+        return ingest_sources(load_sources(path)).feedback
     if suffix == ".parquet":
         df = pd.read_parquet(path)
     elif suffix in (".jsonl", ".json"):
@@ -175,7 +180,7 @@ def taxonomy_train(
 def taxonomy_diff(
     old: str = typer.Argument(..., help="taxonomy before the change (base.yaml or base.yaml,overlay.yaml)"),
     new: str = typer.Argument(..., help="taxonomy after the change (same form)"),
-    data: Path = typer.Option(..., help="feedback file (CSV/JSONL/Parquet with a `text` column)"),
+    data: Path = typer.Option(..., help="sources.yaml, or a CSV/JSONL/Parquet file with a `text` column"),
     semantic: bool = _SEMANTIC,
     all_rows: bool = typer.Option(False, "--all", help="also show categories and departments that do not move"),
 ) -> None:
@@ -204,7 +209,7 @@ def taxonomy_diff(
 @taxonomy_app.command("suggest")
 def taxonomy_suggest(
     files: list[Path] = typer.Argument(..., help="taxonomy YAML (a base, then overlays)"),
-    data: Path = typer.Option(..., help="feedback file (CSV/JSONL/Parquet with a `text` column)"),
+    data: Path = typer.Option(..., help="sources.yaml, or a CSV/JSONL/Parquet file with a `text` column"),
     semantic: bool = _SEMANTIC,
     clusters: int = typer.Option(5, help="clusters of uncategorised clauses"),
 ) -> None:
