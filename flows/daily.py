@@ -45,6 +45,7 @@ class DailyParams(BaseModel):
     period: attribute.Period = attribute.Period.month
     refit_topics: bool = Field(False, description="fit a new topic model even if one exists")
     semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
+    classifier_head: Path | None = Field(None, description="supervised head file (voc taxonomy train); optional")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -80,8 +81,10 @@ def embed(clauses: pd.DataFrame, embedder, cache_dir: Path):
 
 
 @task(cache_policy=NO_CACHE)
-def classify(clauses: pd.DataFrame, embeddings: np.ndarray, taxonomy: Taxonomy, embedder, threshold):
-    return Classifier(taxonomy, semantic_threshold=threshold).fit(embedder).classify(clauses, embeddings)
+def classify(clauses: pd.DataFrame, embeddings: np.ndarray, taxonomy: Taxonomy, embedder, threshold, head=None,
+             feedback: pd.DataFrame | None = None):
+    clf = Classifier(taxonomy, semantic_threshold=threshold, head=head).fit(embedder)
+    return clf.classify(clauses, embeddings, feedback=feedback)
 
 
 @task(cache_policy=NO_CACHE)
@@ -163,7 +166,8 @@ def daily(params: DailyParams = DailyParams()) -> dict:
     lap("preprocess")
     embeddings, embed_stats = embed(clauses, embedder, params.cache_dir)
     lap("embed")
-    clauses, mentions = classify(clauses, embeddings, taxonomy, embedder, params.semantic_threshold)
+    clauses, mentions = classify(clauses, embeddings, taxonomy, embedder, params.semantic_threshold,
+                                 params.classifier_head, feedback)
     lap("classify")
     window = (feedback["created_at"].min(), feedback["created_at"].max())
     version, clauses, topic_table = topics(clauses, embeddings, mentions, params, lineage, window)

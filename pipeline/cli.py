@@ -60,10 +60,11 @@ def run(
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
     embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
+    classifier_head: Path = typer.Option(None, help="supervised head file from `voc taxonomy train` (optional)"),
 ) -> None:
     """Run the daily categorisation flow once and print its summary."""
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
-               embedder=embedder, embedder_model=embedder_model)
+               embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head)
 
 
 def _run_daily(**kwargs) -> dict:

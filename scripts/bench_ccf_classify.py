@@ -35,8 +35,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from pipeline.classify import Classifier  # noqa: E402
-from pipeline.classify.head import SupervisedHead, rule_hit_matrix  # noqa: E402
-from pipeline.preprocess import to_clauses  # noqa: E402
+from pipeline.classify.head import SupervisedHead  # noqa: E402
+from pipeline.preprocess import normalize_text, to_clauses  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 ASPECTS = {"动力": "aspect.power", "价格": "aspect.price", "油耗": "aspect.fuel", "操控": "aspect.handling",
@@ -152,7 +152,6 @@ def main() -> None:
 
     train = parts["train"]
     t = time.perf_counter()
-    cats = taxonomy.leaf_ids
     # The head sees the same units it will classify: clauses, each labelled with its comment's aspects.
     _, train_clauses = to_clauses(train[["feedback_id", "text"]])
     if args.head_unit == "comment":
@@ -161,17 +160,24 @@ def main() -> None:
         lab = dict(zip(train["feedback_id"], train["labels"]))
         tr_texts = train_clauses["clause"].tolist()
         tr_labels = [list(lab[f]) for f in train_clauses["feedback_id"]]
-    hits = rule_hit_matrix(clf_a.matcher_, tr_texts, cats)
-    # Every CCF comment carries at least one aspect: min_labels=1.
-    head = SupervisedHead(min_labels=1).fit(tr_texts, tr_labels, rule_hits=hits, rule_categories=cats)
+    # Settings chosen on the dev split: rule-hit features lowered dev micro-F1 (0.854 vs 0.874), so
+    # the head sees character n-grams only.
+    head = SupervisedHead(C=16.0, min_labels=1).fit(tr_texts, tr_labels)
+    pol_texts, pol_labels = [], []
+    for text, sent in zip(train["text"], train["sentiment"]):
+        for value in sent.values():
+            pol_texts.append(text)
+            pol_labels.append({-1: "complaint", 0: "neutral", 1: "praise"}[value])
+    head.fit_polarity(pol_texts, pol_labels)
     print(f"supervised head trained on {len(train)} comments in {time.perf_counter() - t:.1f} s; "
-          f"thresholds {dict(zip(head.categories_, head.thresholds_))}")
+          f"thresholds {dict(zip(head.categories_, head.thresholds_.round(2).tolist()))}")
     clf_b = Classifier(taxonomy, semantic_threshold="auto", head=head, head_decides=True).fit(embedder)
     if args.head_unit == "comment":
-        _, whole = to_clauses(part[["feedback_id", "text"]].assign(text=part["text"].str.replace(r"[，,。！？；]", " ", regex=True)))
-        whole = whole.groupby("feedback_id", as_index=False, sort=False).agg(
-            clause_id=("clause_id", "first"), clause=("clause", " ".join))
-        b = evaluate("(b) + supervised head", clf_b, part, whole, None)
+        # One unit per comment, as the head was trained.
+        whole = pd.DataFrame({"clause_id": part["feedback_id"] + "#0", "feedback_id": part["feedback_id"],
+                              "clause": [normalize_text(t) for t in part["text"]]})
+        whole_vecs, _ = embed(embedder, whole["clause"].tolist(), args.cache_dir)
+        b = evaluate("(b) + supervised head", clf_b, part, whole, whole_vecs)
     else:
         b = evaluate("(b) + supervised head", clf_b, part, clauses, vecs)
     majority = np.mean([v == 0 for s in part["sentiment"] for v in s.values()])

@@ -115,7 +115,8 @@ class Classifier:
             return "complaint"
         return "praise" if state == "negated" else "neutral"
 
-    def classify(self, clauses: pd.DataFrame, embeddings: np.ndarray | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
+    def classify(self, clauses: pd.DataFrame, embeddings: np.ndarray | None = None,
+                 feedback: pd.DataFrame | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
         """Categorise clauses.
 
         Args:
@@ -123,6 +124,8 @@ class Classifier:
                 taxonomy filters on them).
             embeddings: float32 (n_clauses, d) aligned with `clauses`, L2-normalised; needed for the
                 semantic lane and a head trained with embeddings.
+            feedback: optional feedback table (feedback_id, channel, vehicle_model) from which the
+                taxonomy's filters take the columns `clauses` lacks.
 
         Returns:
             (clauses with `clause_polarity` added, mentions table with MENTION_COLUMNS). polarity is
@@ -134,7 +137,7 @@ class Classifier:
             self.fit()
         texts = clauses["clause"].fillna("").astype(str).tolist()
         cids, fids = clauses["clause_id"].tolist(), clauses["feedback_id"].tolist()
-        allowed = self._filter_mask(clauses)
+        allowed = self._filter_mask(clauses, feedback)
         context = _feedback_context(fids, texts) if any(c.feedback_scope for c in self.matcher_.rules_.values()) else None
         rows: list[tuple] = []
         claimed: list[set[str]] = []
@@ -158,12 +161,15 @@ class Classifier:
         polarity = _clause_polarity(clauses["clause_id"], texts, mentions)
         return clauses.assign(clause_polarity=polarity), mentions
 
-    def _filter_mask(self, clauses: pd.DataFrame):
+    def _filter_mask(self, clauses: pd.DataFrame, feedback: pd.DataFrame | None):
         filters = {cid: self.taxonomy.filters(cid) for cid in self.taxonomy.leaf_ids}
         filters = {cid: f for cid, f in filters.items() if f is not None and (f.channel or f.vehicle_model)}
         if not filters:
             return None
         need = sorted({col for f in filters.values() for col in ("channel", "vehicle_model") if getattr(f, col)})
+        lacking = [c for c in need if c not in clauses.columns and feedback is not None and c in feedback.columns]
+        if lacking:
+            clauses = clauses[["feedback_id"]].merge(feedback[["feedback_id", *lacking]], on="feedback_id", how="left")
         missing = [c for c in need if c not in clauses.columns]
         if missing:
             raise MissingColumnsError("classify (taxonomy filters)", missing, list(clauses.columns))
@@ -202,14 +208,22 @@ class Classifier:
         hits = rule_hit_matrix(self.matcher_, texts, head.rule_categories_) if head.rule_categories_ else None
         proba = head.predict_proba(texts, embeddings, hits)
         chosen = head.decide(proba)
+        learnt = head.predict_polarity(texts, embeddings, hits)
         row_of = {cid: i for i, cid in enumerate(cids)}
+
+        def is_aspect(cat: str) -> bool:
+            return self.taxonomy.polarity_mode(cat) is PolarityMode.aspect
+
+        if learnt is not None:  # a learnt polarity replaces the lexicon's tone for aspect mentions
+            rows = [r[:3] + (learnt[row_of[r[0]]],) + r[4:] if is_aspect(r[2]) else r for r in rows]
         if self.head_decides:
-            # The head decides its categories: keep other lanes' mentions only where it agrees.
+            # The head decides its categories: other lanes' mentions stay only where it agrees
+            # (praise of an issue category is not the head's business).
             col = {c: k for k, c in enumerate(head.categories_)}
             kept = []
             for r in rows:
                 k = col.get(r[2])
-                if k is None or r[3] == "praise" and r[4] == "rule" and self.taxonomy.polarity_mode(r[2]) is PolarityMode.issue:
+                if k is None or (r[3] == "praise" and not is_aspect(r[2])):
                     kept.append(r)
                 elif chosen[row_of[r[0]], k]:
                     kept.append(r[:4] + (r[4] + "+supervised", round(float(proba[row_of[r[0]], k]), 4)) + r[6:])
@@ -219,11 +233,10 @@ class Classifier:
             cat = head.categories_[k]
             if cat in claimed[i] or (cids[i], cat) in have or (allowed is not None and not allowed(i, cat)):
                 continue
-            aspect = self.taxonomy.polarity_mode(cat) is PolarityMode.aspect
-            state = None if aspect else clause_negation(texts[i])
-            if state is not None:
+            aspect = is_aspect(cat)
+            if not aspect and clause_negation(texts[i]) is not None:
                 continue  # a denied issue is not one, however sure the head is
-            pol = clause_tone(texts[i]) if aspect else "complaint"
+            pol = (learnt[i] if learnt is not None else clause_tone(texts[i])) if aspect else "complaint"
             rows.append((cids[i], fids[i], cat, pol, "supervised", round(float(proba[i, k]), 4), "", None))
         return rows
 

@@ -110,6 +110,34 @@ class SupervisedHead:
         self.model_ = model.fit(x, y)
         return self
 
+    def fit_polarity(self, texts: list[str], polarity: list[str], embeddings: np.ndarray | None = None,
+                     rule_hits: np.ndarray | None = None) -> SupervisedHead:
+        """Also learn the polarity of aspect mentions (complaint / praise / neutral / question) from labelled texts.
+
+        Call after `fit` (the same features). Rows with an empty polarity are skipped.
+
+        Args:
+            texts: n texts (a text may repeat with different aspects' polarities).
+            polarity: n labels.
+        """
+        from sklearn.linear_model import LogisticRegression
+
+        keep = [i for i, p in enumerate(polarity) if p]
+        bad = sorted({polarity[i] for i in keep} - {"complaint", "praise", "neutral", "question"})
+        if bad:
+            raise ValueError(f"polarity must be complaint, praise, neutral or question; got {bad}")
+        x = self._features([texts[i] for i in keep], None if embeddings is None else embeddings[keep],
+                           None if rule_hits is None else rule_hits[keep])
+        self.polarity_model_ = LogisticRegression(C=self.C, max_iter=2000).fit(x, [polarity[i] for i in keep])
+        return self
+
+    def predict_polarity(self, texts: list[str], embeddings: np.ndarray | None = None,
+                         rule_hits: np.ndarray | None = None) -> list[str] | None:
+        """Polarity of each text, or None when the head learnt none."""
+        if getattr(self, "polarity_model_", None) is None or not len(texts):
+            return None
+        return list(self.polarity_model_.predict(self._features(texts, embeddings, rule_hits)))
+
     def decide(self, proba: np.ndarray) -> np.ndarray:
         """Boolean (n, n_categories): the categories the head assigns, given `predict_proba` output."""
         out = proba >= self.thresholds_

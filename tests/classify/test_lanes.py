@@ -161,3 +161,26 @@ def test_supervised_head_trains_saves_and_adds_mentions(tax, tmp_path):
     bad.write_text("text,label\n车机卡,x\n", encoding="utf-8")
     with pytest.raises(InputError, match="lacks column"):
         read_labelled(bad)
+
+
+@pytest.mark.filterwarnings("ignore:Label not 1 is present")  # one category only: its column is all ones
+def test_head_learns_aspect_polarity(tax):
+    texts = [f"{w}个油{t}" for w in "五六七八九十" for t in ("真省", "太费了", "")]
+    pols = ["praise", "complaint", "neutral"] * 6
+    head = SupervisedHead(threshold=0.5).fit(texts, [["product.fuel"]] * len(texts))
+    head.fit_polarity(texts, pols)
+    clf = Classifier(tax, semantic_threshold=None, head=head).fit()
+    _, m = clf.classify(clauses_of([("a", "三个油真省"), ("b", "三个油太费了")], channel="app"))
+    assert m.set_index("clause_id")["polarity"].to_dict() == {"a#0": "praise", "b#1": "complaint"}
+    assert set(m["method"]) == {"rule"}  # the rules found both; the head only gave the polarity
+    with pytest.raises(ValueError, match="polarity must be"):
+        head.fit_polarity(texts[:2], ["good", "bad"])
+
+
+def test_filters_take_missing_columns_from_the_feedback_table(tax):
+    clf = Classifier(tax, semantic_threshold=None).fit()
+    df = clauses_of([("b", "销售态度差"), ("c", "销售态度差")])
+    fb = pd.DataFrame({"feedback_id": ["b", "c"], "channel": ["dealer", "app"]})
+    _, m = clf.classify(df, feedback=fb)
+    assert m["feedback_id"].tolist() == ["b"]
+    assert "channel" not in clf.classify(df, feedback=fb)[0].columns  # the clauses table is not widened
