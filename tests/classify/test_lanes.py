@@ -184,3 +184,39 @@ def test_filters_take_missing_columns_from_the_feedback_table(tax):
     _, m = clf.classify(df, feedback=fb)
     assert m["feedback_id"].tolist() == ["b"]
     assert "channel" not in clf.classify(df, feedback=fb)[0].columns  # the clauses table is not widened
+
+
+class CharBag:
+    """A tiny deterministic embedder for tests: L2-normalised character counts."""
+
+    model_id = "charbag"
+
+    def embed(self, texts):
+        texts = list(texts)
+        vocab = {c: i for i, c in enumerate(sorted({c for t in "车机卡顿慢销售态度差油耗省费门窗" for c in t}))}
+        out = np.zeros((len(texts), len(vocab)), dtype=np.float32)
+        for i, t in enumerate(texts):
+            for c in t:
+                if c in vocab:
+                    out[i, vocab[c]] += 1
+        n = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(n == 0, 1, n)
+
+
+def test_auto_thresholds_come_from_the_examples_and_gate_the_semantic_lane(tmp_path):
+    text = TAX.replace("      near: [{terms: [车机, [卡, 慢]], window: 1, unit: tokens}]\n",
+                       "      near: [{terms: [车机, [卡, 慢]], window: 1, unit: tokens}]\n"
+                       "    examples: {match: [车机卡顿, 车机很慢, 车机卡死], no_match: [销售态度差]}\n")
+    p = tmp_path / "t.yaml"
+    p.write_text(text, encoding="utf-8")
+    tax = load_taxonomy(p)
+    emb = CharBag()
+    clf = Classifier(tax, semantic_threshold="auto").fit(emb)
+    # leave-one-out: each lag example's nearest other example is a lag example
+    assert 0.5 <= clf.thresholds_["product.lag"] < 1.0
+    df = clauses_of([("a", "机卡顿问题严重"), ("b", "机卡顿")], channel="app")
+    _, m = clf.classify(df, emb.embed(df["clause"]))
+    sem = m[m["method"] == "semantic"]
+    assert sem["clause_id"].tolist() == ["a#0"]  # 机卡顿 alone has no complaint tone: issue categories stay silent
+    assert sem["matched_terms"].item() in {"车机卡顿", "车机很慢", "车机卡死"}  # the nearest example is recorded
+    assert sem["score"].item() >= clf.thresholds_["product.lag"]
