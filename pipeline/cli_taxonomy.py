@@ -159,10 +159,11 @@ def taxonomy_train(
     files: list[Path] = typer.Argument(..., help="taxonomy YAML (a base, then overlays)"),
     labelled: Path = typer.Option(..., help="labelled CSV: text, categories (ids joined with '|')"),
     out: Path = typer.Option(REPO / "models/head.joblib", help="where to save the head"),
+    rule_features: bool = typer.Option(False, help="also give the head one 0/1 feature per category's rules"),
 ) -> None:
-    """Train the optional supervised head from a labelled CSV (rule hits are among its features)."""
+    """Train the optional supervised head from a labelled CSV (character n-grams; optionally rule hits)."""
     from pipeline.classify import RuleMatcher
-    from pipeline.classify.head import SupervisedHead, read_labelled, rule_hit_matrix
+    from pipeline.classify.head import MIN_POSITIVES, SupervisedHead, read_labelled, rule_hit_matrix
     from pipeline.errors import VocError
 
     tax = _load(files)
@@ -171,9 +172,17 @@ def taxonomy_train(
     except VocError as exc:
         _fail(exc)
     texts, labels = lab["text"].tolist(), lab["labels"].tolist()
-    hits = rule_hit_matrix(RuleMatcher(tax), texts, tax.leaf_ids)
-    head = SupervisedHead().fit(texts, labels, rule_hits=hits, rule_categories=tax.leaf_ids)
+    unknown = sorted({c for ls in labels for c in ls} - set(tax.leaf_ids))
+    if unknown:
+        _fail(f"{labelled}: categories not leaves of the taxonomy: {unknown}")
+    hits = rule_hit_matrix(RuleMatcher(tax), texts, tax.leaf_ids) if rule_features else None
+    head = SupervisedHead().fit(texts, labels, rule_hits=hits, rule_categories=tax.leaf_ids if rule_features else None)
+    if lab["polarity"].str.len().gt(0).any():
+        head.fit_polarity(texts, lab["polarity"].tolist(), rule_hits=hits)
     console.print(f"trained on {len(texts)} texts, {len(head.categories_)} categories; saved {head.save(out)}")
+    if head.sparse_categories_:
+        console.print(f"[yellow]![/] fewer than {MIN_POSITIVES} labelled texts (label more before trusting the head): "
+                      f"{', '.join(head.sparse_categories_)}", soft_wrap=True)
 
 
 @taxonomy_app.command("diff")

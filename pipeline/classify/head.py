@@ -6,6 +6,7 @@ the Classifier next to the rules and the semantic lane.
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -13,6 +14,7 @@ import pandas as pd
 
 from pipeline.errors import InputError
 
+MIN_POSITIVES = 5  # fewer labelled texts than this: the head's view of a category is unreliable
 LABELLED_COLUMNS = ["text", "categories"]  # categories: ids joined with '|'; empty = none applies
 
 
@@ -102,12 +104,16 @@ class SupervisedHead:
         self.rule_categories_ = list(rule_categories or []) if rule_hits is not None else []
         x = self._features(texts, embeddings, rule_hits)
         model = OneVsRestClassifier(LogisticRegression(C=self.C, solver="liblinear", max_iter=2000))
-        if self.threshold is None:
-            proba = cross_val_predict(model, x, y, cv=3, method="predict_proba")
-            self.thresholds_ = np.array([_best_threshold(proba[:, k], y[:, k]) for k in range(y.shape[1])])
-        else:
-            self.thresholds_ = np.full(y.shape[1], self.threshold)
-        self.model_ = model.fit(x, y)
+        # Categories with too few labelled texts are reported here instead of as sklearn warnings.
+        self.sparse_categories_ = [c for c, n in zip(self.categories_, y.sum(axis=0)) if n < MIN_POSITIVES]
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message="Label not .* is present in all training examples")
+            if self.threshold is None:
+                proba = cross_val_predict(model, x, y, cv=3, method="predict_proba")
+                self.thresholds_ = np.array([_best_threshold(proba[:, k], y[:, k]) for k in range(y.shape[1])])
+            else:
+                self.thresholds_ = np.full(y.shape[1], self.threshold)
+            self.model_ = model.fit(x, y)
         return self
 
     def fit_polarity(self, texts: list[str], polarity: list[str], embeddings: np.ndarray | None = None,

@@ -163,7 +163,6 @@ def test_supervised_head_trains_saves_and_adds_mentions(tax, tmp_path):
         read_labelled(bad)
 
 
-@pytest.mark.filterwarnings("ignore:Label not 1 is present")  # one category only: its column is all ones
 def test_head_learns_aspect_polarity(tax):
     texts = [f"{w}个油{t}" for w in "五六七八九十" for t in ("真省", "太费了", "")]
     pols = ["praise", "complaint", "neutral"] * 6

@@ -64,3 +64,17 @@ def test_lint_prints_every_error_with_file_and_line(tmp_path):
     assert f"{bad}:5: field 'categories.c2.owners.b': unknown department 'b'" in r.output
     r = runner.invoke(app, ["taxonomy", "lint", "--compose", BASE, f"{FIX}/wiper_overlay.yaml"])
     assert r.exit_code == 0, r.output
+
+
+def test_train_saves_a_head_that_test_uses(tmp_path):
+    out = tmp_path / "head.joblib"
+    r = runner.invoke(app, ["taxonomy", "train", BASE, "--labelled", f"{FIX}/labelled.csv", "--out", str(out)])
+    assert r.exit_code == 0, r.output
+    assert out.exists() and "trained on 8 texts" in r.output
+    assert "fewer than 5 labelled texts" in r.output and "product.cockpit.lag" in r.output
+    r = runner.invoke(app, ["taxonomy", "test", BASE, "--labelled", f"{FIX}/labelled.csv", "--no-semantic",
+                            "--head", str(out)])
+    assert r.exit_code == 0, r.output
+    assert "(all)" in r.output
+    r = runner.invoke(app, ["taxonomy", "test", BASE, "--no-semantic", "--head", str(tmp_path / "missing.joblib")])
+    assert r.exit_code == 2 and "supervised head file not found" in r.output
