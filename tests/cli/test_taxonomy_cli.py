@@ -78,3 +78,13 @@ def test_train_saves_a_head_that_test_uses(tmp_path):
     assert "(all)" in r.output
     r = runner.invoke(app, ["taxonomy", "test", BASE, "--no-semantic", "--head", str(tmp_path / "missing.joblib")])
     assert r.exit_code == 2 and "supervised head file not found" in r.output
+
+
+def test_run_composes_overlays_and_reports_their_errors_before_work(tmp_path):
+    bad = tmp_path / "overlay.yaml"
+    bad.write_text("version: o\ncategories:\n  product.body.wiper:\n    name: 雨刮\n    parent: product.bodyy\n"
+                   "    rules: {any: [雨刮]}\n", encoding="utf-8")
+    r = runner.invoke(app, ["run", "--sources", "tests/taxonomy/fixtures/missing_sources.yaml", "--overlay", str(bad)])
+    assert r.exit_code == 2
+    assert f"{bad}:5: field 'categories.product.body.wiper.parent': unknown parent category 'product.bodyy'" in \
+        r.output.replace("\n", "")
