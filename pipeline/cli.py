@@ -147,4 +147,7 @@ import pipeline.cli_taxonomy  # noqa: E402,F401
 
 
 if __name__ == "__main__":
-    app()
+    # `python -m pipeline.cli`: the taxonomy commands registered on the importable module's app.
+    from pipeline.cli import app as registered
+
+    registered()

@@ -2,6 +2,7 @@
 
 import json
 
+import pytest
 from typer.testing import CliRunner
 
 from pipeline.cli import app
@@ -88,3 +89,16 @@ def test_run_composes_overlays_and_reports_their_errors_before_work(tmp_path):
     assert r.exit_code == 2
     assert f"{bad}:5: field 'categories.product.body.wiper.parent': unknown parent category 'product.bodyy'" in \
         r.output.replace("\n", "")
+
+
+@pytest.mark.slow
+def test_explain_with_the_embedder_shows_neighbours_and_thresholds():
+    r = runner.invoke(app, ["explain", "中控屏经常死机", "--json"])
+    assert r.exit_code == 0, r.output
+    clause = json.loads(r.output)["clauses"][0]
+    top = clause["neighbours"][0]
+    assert top["example"] == "中控屏经常死机" and top["similarity"] == pytest.approx(1.0, abs=1e-3)
+    assert top["category_id"] == "product.cockpit.crash"
+    assert all(n["threshold"] is None or 0.5 <= n["threshold"] <= 1 for n in clause["neighbours"])
+    assert [n["similarity"] for n in clause["neighbours"]] == sorted((n["similarity"] for n in clause["neighbours"]),
+                                                                     reverse=True)
