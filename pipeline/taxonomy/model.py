@@ -213,13 +213,6 @@ class Taxonomy:
             terms.extend(self.categories[c].rules.all)
         return terms
 
-    def praise_terms(self, cid: str) -> list[str]:
-        """Praise terms of `cid` and its ancestors."""
-        terms: list[str] = []
-        for c in [cid, *self.ancestors(cid)]:
-            terms.extend(self.categories[c].praise)
-        return terms
-
     def expand(self, term: str) -> list[str]:
         """A term plus its synonyms (lower-case)."""
         t = term.lower()
