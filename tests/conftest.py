@@ -6,6 +6,8 @@ import os
 import pandas as pd
 import pytest
 
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (a real server, on loopback)
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("VOC_PROGRESS", "0")
 
