@@ -32,6 +32,7 @@ REPLACE_BY = {
     "fact_competitor_benchmark": "period",
     "alerts": "alert_id",
     "alert_duplicates": "feedback_id",
+    "alert_outbox": "alert_id",
     "quarantine": "file",
     "ingest_counts": "file",
     "topics": "topic_model_version",
@@ -132,6 +133,20 @@ def write(
 
         return write_sql(str(target), tables, lineage, derive)
     return write_duckdb(target, tables, lineage, derive)
+
+
+def read(target: str | Path, name: str) -> pd.DataFrame:
+    """A whole table from a DuckDB file or a database URL; empty when it does not exist yet."""
+    if is_sql_url(target):
+        from pipeline.publish_sql import read_table, stored_values_sql
+
+        return read_table(str(target), name) if stored_values_sql(str(target), name, "run_id") else pd.DataFrame()
+    if not Path(target).exists():
+        return pd.DataFrame()
+    with duckdb.connect(str(target), read_only=True) as con:
+        if name not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+            return pd.DataFrame()
+        return con.execute(f'SELECT * FROM "{name}"').df()
 
 
 def export(target: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:
