@@ -138,9 +138,9 @@ def write(
 def read(target: str | Path, name: str) -> pd.DataFrame:
     """A whole table from a DuckDB file or a database URL; empty when it does not exist yet."""
     if is_sql_url(target):
-        from pipeline.publish_sql import read_table, stored_values_sql
+        from pipeline.publish_sql import has_table, read_table
 
-        return read_table(str(target), name) if stored_values_sql(str(target), name, "run_id") else pd.DataFrame()
+        return read_table(str(target), name) if has_table(str(target), name) else pd.DataFrame()
     if not Path(target).exists():
         return pd.DataFrame()
     with duckdb.connect(str(target), read_only=True) as con:

@@ -163,6 +163,15 @@ def read_table(url: str, name: str) -> pd.DataFrame:
         engine.dispose()
 
 
+def has_table(url: str, name: str) -> bool:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return sa.inspect(conn).has_table(name) or name in sa.inspect(conn).get_view_names()
+    finally:
+        engine.dispose()
+
+
 def stored_values_sql(url: str, table: str, column: str) -> set:
     """Distinct values of `column` in `table` (empty when either does not exist yet)."""
     engine = engine_for(url)

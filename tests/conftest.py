@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (a real server, on loopback)
+from tests.sample_fixtures import seed42, taxonomy  # noqa: F401  (rules-only run on the seed-42 sample)
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("VOC_PROGRESS", "0")

@@ -100,4 +100,7 @@ def new_alerts(
     out = pd.DataFrame(alerts, columns=ALERT_COLUMNS[:-1])
     dup = pd.DataFrame(dups, columns=DUPLICATE_COLUMNS)
     out["duplicates"] = out["alert_id"].map(dup["alert_id"].value_counts()).fillna(0).astype("int64")
-    return out[ALERT_COLUMNS], dup
+    # Typed even when empty or all-NULL, so the first write creates the right column types.
+    text = [c for c in ALERT_COLUMNS if c not in ("created_at", "duplicates")]
+    out = out.astype({c: "string" for c in text}).astype({"created_at": "datetime64[us]"})
+    return out[ALERT_COLUMNS], dup.astype("string")

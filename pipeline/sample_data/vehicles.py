@@ -1,7 +1,7 @@
 """Vehicle identity (VIN) per own-brand row, drawn from its own random stream.
 
 Owners write through several channels: the fleet is smaller than the number of rows, so a vehicle
-can appear more than once, and some P0 owners report the same incident twice (hotline, then the
+can appear more than once, and some P0 owners report the same incident (same P0 category) twice (hotline, then the
 dealer or the app) within a few days: what the red line must fold into one alert. The draws come
 from a separate generator, so every other field, the ground truth and the planted effects stay
 exactly as they were for the same seed.
@@ -49,6 +49,7 @@ def assign_vins(rows: list[RowPlan], seed: int) -> list[tuple[RowPlan, RowPlan]]
         if d.random() >= P0_REPEAT_SHARE:
             continue
         earlier = [e for e in cluster[:i] if id(e) not in used and id(later) not in used
+                   and e.complaints[0] == later.complaints[0]  # the same incident: same P0 category
                    and 0 < (later.created_at - e.created_at).total_seconds() <= P0_REPEAT_DAYS * 86400]
         if earlier:
             first = earlier[-1]

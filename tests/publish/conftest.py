@@ -7,7 +7,7 @@ import pytest
 
 from pipeline import attribute
 from pipeline.taxonomy import load_taxonomy
-from tests.attribute.conftest import classify_sample
+from tests.sample_fixtures import classify_sample
 
 LINEAGE = {"run_id": "run-1", "taxonomy_version": "tx-test", "embedder_id": "none", "topic_model_version": "none"}
 

@@ -1,4 +1,5 @@
-"""A rules-only pipeline run on the seed-42, 20,000-row sample (the one planted_effects.json describes)."""
+"""Session fixtures on generated data: a rules-only pipeline run on the seed-42, 20,000-row sample (the
+one planted_effects.json in the docs describes)."""
 
 import json
 

@@ -1,0 +1,27 @@
+"""The voc-redline flow under Prefect: scan, store, deliver; a second scan raises nothing new."""
+
+import pytest
+
+from pipeline import publish
+from tests.alerts.test_outbox import Receiver, _free_port
+
+
+@pytest.mark.slow
+def test_redline_flow_alerts_once_and_delivers(sample_dir, planted, tmp_path, prefect_harness):
+    from flows.redline import RedlineParams, redline_flow
+
+    port = _free_port()
+    receiver = Receiver(port)
+    try:
+        params = RedlineParams(sources=sample_dir / "sources.yaml", database=str(tmp_path / "voc.duckdb"),
+                               webhook_url=f"http://127.0.0.1:{port}/hook")
+        first = redline_flow(params)
+        second = redline_flow(params)
+    finally:
+        receiver.stop()
+    alerts = publish.read(params.database, "alerts")
+    # Every planted P0 report is either an alert or folded into one (same vehicle and category).
+    assert first["new_alerts"] + first["duplicates"] >= 0.95 * planted["p0_total"]
+    assert first["new_alerts"] == len(alerts) > 0 and first["delivery"]["sent"] == len(alerts)
+    assert second["new_alerts"] == 0 and second["delivery"] == {"sent": 0, "failed": 0, "waiting": 0}
+    assert sorted(receiver.accepted) == sorted(alerts["alert_id"])
