@@ -25,7 +25,7 @@ REMAINDER = "(remainder)"
 DRIVER_COLUMNS = [
     "period", "category_id", "respondents", "complaining", "mention_share", "coef", "ci_low", "ci_high",
     "p_value", "impact_points", "detractor_log_odds", "detractor_ci_low", "detractor_ci_high",
-    "promoter_log_odds", "promoter_ci_low", "promoter_ci_high", "nps",
+    "promoter_log_odds", "promoter_ci_low", "promoter_ci_high", "extra_detractor_share", "nps",
 ]
 CHANGE_COLUMNS = ["period", "previous_period", "nps_previous", "nps", "nps_change", "category_id", "contribution"]
 
@@ -86,7 +86,8 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
         DRIVER_COLUMNS, one row per period x estimated category: `coef` is the NPS points a complaint
         about the category moves its author's NPS value (robust HC1 CI), `impact_points` = coef x
         mention_share is the category's share of the period's NPS; detractor/promoter log-odds come
-        from logit models with the same regressors.
+        from logit models with the same regressors; extra_detractor_share = the linear model's
+        detractor coefficient x mention_share (respondents who are detractors because of c).
     """
     resp, X = respondent_matrix(feedback, mentions)
     rows = []
@@ -99,7 +100,9 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
         design = sm.add_constant(pd.concat([x[cats], controls], axis=1), has_constant="add")
         fit = sm.OLS(r["nps_value"].to_numpy(), design).fit(cov_type="HC1")
         ci = fit.conf_int()
-        det = _logit((r["nps_value"] < 0).to_numpy(float), design, cats)
+        is_det = (r["nps_value"] < 0).to_numpy(float)
+        det_lpm = sm.OLS(is_det, design).fit()  # share of respondents who are detractors because of c
+        det = _logit(is_det, design, cats)
         pro = _logit((r["nps_value"] > 0).to_numpy(float), design, cats)
         nps = float(r["nps_value"].mean())
         for c in cats:
@@ -110,10 +113,12 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
                 "p_value": fit.pvalues[c], "impact_points": fit.params[c] * share,
                 "detractor_log_odds": det.loc[c, "b"], "detractor_ci_low": det.loc[c, "lo"],
                 "detractor_ci_high": det.loc[c, "hi"], "promoter_log_odds": pro.loc[c, "b"],
-                "promoter_ci_low": pro.loc[c, "lo"], "promoter_ci_high": pro.loc[c, "hi"], "nps": nps,
+                "promoter_ci_low": pro.loc[c, "lo"], "promoter_ci_high": pro.loc[c, "hi"],
+                "extra_detractor_share": det_lpm.params[c] * share, "nps": nps,
             })
     out = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
-    return out.astype({"respondents": "int64", "complaining": "int64"})
+    floats = {c: "float64" for c in DRIVER_COLUMNS if c not in ("period", "category_id", "respondents", "complaining")}
+    return out.astype({"respondents": "int64", "complaining": "int64", "category_id": "string", **floats})
 
 
 def period_nps(feedback: pd.DataFrame) -> pd.Series:
@@ -151,4 +156,6 @@ def nps_change(drivers: pd.DataFrame, nps_by_period: pd.Series) -> pd.DataFrame:
                 "nps": float(nps_by_period[cur]), "nps_change": change}
         rows += [{**base, "category_id": c, "contribution": float(v)} for c, v in contrib.items()]
         rows.append({**base, "category_id": REMAINDER, "contribution": change - float(contrib.sum())})
-    return pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    out = pd.DataFrame(rows, columns=CHANGE_COLUMNS)
+    return out.astype({"category_id": "string", "nps_previous": "float64", "nps": "float64",
+                       "nps_change": "float64", "contribution": "float64"})
