@@ -62,6 +62,7 @@ class Economics(_Strict):
     """Inputs of the loss model (taxonomies/economics.yaml)."""
 
     currency: str = "CNY"
+    own_brand: str | None = None  # the brand the competitor benchmark compares against
     customer_base: NonNeg
     churn_uplift: Share
     complaint_scale: Annotated[float, Field(gt=0)] = 1.0

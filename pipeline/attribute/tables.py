@@ -26,7 +26,8 @@ def fact_tables(
         taxonomy: categories and owner shares.
         economics: loss model inputs; without them there is no fact_loss.
         board: leaderboard thresholds (defaults: Leaderboard()).
-        own_brand: the brand the competitor benchmark compares against; without it, no benchmark.
+        own_brand: the brand the competitor benchmark compares against (default: the economics
+            file's own_brand); without one, no benchmark.
 
     Returns:
         fact_category_counts, fact_department_counts, fact_feedback_volume, fact_topic_counts,
@@ -35,6 +36,7 @@ def fact_tables(
     """
     feedback, clauses, mentions = details["feedback"], details["clauses"], details["mentions"]
     board = board or Leaderboard()
+    own_brand = own_brand or (economics.own_brand if economics is not None else None)
     cat_counts = category_counts(feedback, mentions)
     drivers = nps_drivers(feedback, mentions)
     attribution = department_attribution(cat_counts, drivers, taxonomy, board.kpi_weights)

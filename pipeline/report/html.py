@@ -5,7 +5,10 @@ and can be mailed to a business review."""
 from __future__ import annotations
 
 import html
+import os
+import shutil
 from datetime import datetime
+from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -171,3 +174,28 @@ table.voc td,table.voc th{{padding:4px 8px;border-bottom:1px solid #ddd;text-ali
 {_table(dep_loss, "部门年化损失 Annualised loss per department")}
 {_table(alerts, "红线预警 Red-line alerts (latest 30)")}
 </body></html>"""
+
+
+def write_report(target, out_dir, lineage: dict) -> Path:
+    """Read the report's tables from the output database and write `<out_dir>/<run_id>.html`.
+
+    Args:
+        target: DuckDB file or SQLAlchemy URL.
+        out_dir: report folder (created if missing); `latest.html` is a copy of the newest report.
+        lineage: the run's lineage (run_id and versions), printed at the top.
+
+    Returns:
+        The report's path.
+    """
+    from pipeline import publish
+
+    tables = {name: publish.read(target, name) for name in REPORT_TABLES}
+    page = build_report(tables, {k: lineage[k] for k in ("run_id", "taxonomy_version", "embedder_id") if k in lineage})
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{lineage.get('run_id', 'report')}.html"
+    tmp = out_dir / f".{path.name}.tmp"
+    tmp.write_text(page, encoding="utf-8")
+    os.replace(tmp, path)
+    shutil.copyfile(path, out_dir / "latest.html")
+    return path
