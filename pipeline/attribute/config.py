@@ -103,6 +103,7 @@ class Leaderboard(_Strict):
     """Leaderboard thresholds (taxonomies/leaderboard.yaml)."""
 
     min_complaints: NonNeg = 20
+    resolution_days: Annotated[float, Field(gt=0)] = 14  # a work order counts as resolved if closed within
     black: BlackList = BlackList()
     red: RedList = RedList()
     kpi_weights: KpiWeights = KpiWeights()

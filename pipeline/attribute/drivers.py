@@ -18,6 +18,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from threadpoolctl import threadpool_limits
 
 from pipeline.schema import require_columns
 
@@ -90,6 +91,16 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
         detractor coefficient x mention_share (respondents who are detractors because of c).
     """
     resp, X = respondent_matrix(feedback, mentions)
+    # Matrices of ~1,000 x 30: a multi-threaded BLAS only adds contention (seconds on a busy 2-core box).
+    with threadpool_limits(1):
+        rows = _fit_periods(resp, X, min_complaining)
+    out = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
+    floats = {c: "float64" for c in DRIVER_COLUMNS if c not in ("period", "category_id", "respondents", "complaining")}
+    return out.astype({"respondents": "int64", "complaining": "int64", "category_id": "string", **floats})
+
+
+def _fit_periods(resp: pd.DataFrame, X: pd.DataFrame, min_complaining: int) -> list[dict]:
+    """The per-period models behind nps_drivers: one dict per period x estimated category."""
     rows = []
     for period, idx in resp.groupby("period").groups.items():
         r, x = resp.loc[idx], X.loc[idx]
@@ -116,9 +127,7 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
                 "promoter_ci_low": pro.loc[c, "lo"], "promoter_ci_high": pro.loc[c, "hi"],
                 "extra_detractor_share": det_lpm.params[c] * share, "nps": nps,
             })
-    out = pd.DataFrame(rows, columns=DRIVER_COLUMNS)
-    floats = {c: "float64" for c in DRIVER_COLUMNS if c not in ("period", "category_id", "respondents", "complaining")}
-    return out.astype({"respondents": "int64", "complaining": "int64", "category_id": "string", **floats})
+    return rows
 
 
 def period_nps(feedback: pd.DataFrame) -> pd.Series:

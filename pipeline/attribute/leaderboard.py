@@ -20,11 +20,14 @@ BENCHMARK_COLUMNS = [
 ]
 
 
-def work_order_stats(feedback: pd.DataFrame, mentions: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
+def work_order_stats(feedback: pd.DataFrame, mentions: pd.DataFrame, taxonomy: Taxonomy,
+                     within_days: float = 14) -> pd.DataFrame:
     """Resolution rate and mean days to close per period x department, from work orders with a status.
 
     A work order counts for each department owning one of its complaint categories, weighted by the
     owner share (divided over its categories), so a department is judged on the orders it owns.
+    Resolution rate = share of orders closed within `within_days` of opening, over orders opened at
+    least `within_days` before the newest data: an order opened yesterday is not yet a failure.
 
     Returns:
         period, department_id, work_orders (share-weighted), resolution_rate, mean_days_to_close.
@@ -41,8 +44,13 @@ def work_order_stats(feedback: pd.DataFrame, mentions: pd.DataFrame, taxonomy: T
     j["w"] = 1.0 / j.groupby("feedback_id")["category_id"].transform("size")
     j = j.merge(owner_table(taxonomy, sorted(j["category_id"].unique())), on="category_id")
     j["w"] = j["w"] * j["share"]
-    j["closed"] = (j["work_order_status"] == "closed").astype(float)
+    opened, closed_at = pd.to_datetime(j["created_at"]), pd.to_datetime(j["closed_at"])
+    as_of = max(pd.to_datetime(feedback["created_at"]).max(), closed_at.max() if closed_at.notna().any() else opened.max())
+    j = j[opened <= as_of - pd.Timedelta(days=within_days)]
+    if not len(j):
+        return pd.DataFrame(columns=cols)
     j["days"] = (pd.to_datetime(j["closed_at"]) - pd.to_datetime(j["created_at"])).dt.total_seconds() / 86400
+    j["closed"] = ((j["work_order_status"] == "closed") & (j["days"] <= within_days)).astype(float)
     g = j.assign(wc=j["w"] * j["closed"], wd=j["w"] * j["closed"] * j["days"].fillna(0)).groupby(
         ["period", "department_id"])[["w", "wc", "wd"]].sum()
     out = pd.DataFrame({"work_orders": g["w"], "resolution_rate": g["wc"] / g["w"],

@@ -48,7 +48,8 @@ def fact_tables(
         "fact_nps_drivers": drivers,
         "fact_nps_change": nps_change(drivers, period_nps(feedback)),
         "fact_department_attribution": attribution,
-        "fact_leaderboard": leaderboard(attribution, work_order_stats(feedback, mentions, taxonomy), board),
+        "fact_leaderboard": leaderboard(attribution, work_order_stats(feedback, mentions, taxonomy, board.resolution_days),
+                                        board),
     }
     if economics is not None:
         out["fact_loss"] = loss_table(cat_counts, drivers, observed_days(feedback), taxonomy, economics)

@@ -51,7 +51,7 @@ def loss_lines(loss: pd.DataFrame, economics: Economics, names: dict[str, str], 
         a, t = agg.loc[cid], totals.loc[cid]
         out += [
             f"{names.get(cid, cid)} ({cid}): {t['total_loss']:,.0f} per year",
-            f"  churn  {e.customer_base:,.0f} x {a['det']:.4f} x {e.churn_uplift} x {a['clv']:,.0f} = {t['churn_loss']:,.0f}",
+            f"  churn  {e.customer_base:,.0f} x {a['det']:.5f} x {e.churn_uplift} x {a['clv']:,.0f} = {t['churn_loss']:,.0f}",
             f"  claims {a['complaints']:,.0f} x {k:.3f} x {e.complaint_scale} x {e.claim_share.get(cid)} "
             f"[{e.claim_share.source(cid)}] x {e.claim_cost.get(cid):,.0f} [{e.claim_cost.source(cid)}] = "
             f"{t['claim_loss']:,.0f}",

@@ -69,10 +69,10 @@ def test_leaderboard_lists_and_work_orders(taxonomy):
                        "closed_at": pd.to_datetime(["2026-09-03", "2026-09-05", None, "2026-09-02"])})
     mentions = pd.DataFrame({"feedback_id": ["w1", "w2", "w3", "w4"], "category_id": [SALES, SALES, LAG, LAG],
                              "polarity": "complaint"})
-    wo = work_order_stats(fb, mentions, taxonomy).set_index("department_id")
+    wo = work_order_stats(fb, mentions, taxonomy, within_days=4).set_index("department_id")
     assert wo.loc["sales", "resolution_rate"] == 1.0 and wo.loc["sales", "mean_days_to_close"] == pytest.approx(3.0)
     assert wo.loc["rnd_cockpit", "resolution_rate"] == pytest.approx(0.5)
-    board = leaderboard(attr, work_order_stats(fb, mentions, taxonomy), load_leaderboard("taxonomies/leaderboard.yaml"))
+    board = leaderboard(attr, work_order_stats(fb, mentions, taxonomy, 4), load_leaderboard("taxonomies/leaderboard.yaml"))
     sept = board[board["period"] == P2].set_index("department_id")
     assert sept.loc["rnd_cockpit", "rank"] == 1 and sept.loc["rnd_cockpit", "trend_pct"] == pytest.approx(80)
     assert sept.loc["rnd_cockpit", "list"] == "black"  # +80% complaints, 88% of the NPS loss, 50% resolved
@@ -103,3 +103,13 @@ def test_config_errors_name_file_line_and_field(tmp_path):
     with pytest.raises(InputError, match="leaderboard.yaml:1: field 'kpi_weights'.*sum to 1"):
         load_leaderboard(lb)
     assert isinstance(Leaderboard(), Leaderboard) and Economics.model_fields["customer_base"]
+
+
+def test_young_work_orders_do_not_count_against_resolution(taxonomy):
+    fb = pd.DataFrame({"feedback_id": ["old", "young"], "period": P2,
+                       "created_at": pd.to_datetime(["2026-09-01", "2026-09-29"]),
+                       "work_order_status": ["closed", "open"], "closed_at": pd.to_datetime(["2026-09-20", None])})
+    mentions = pd.DataFrame({"feedback_id": ["old", "young"], "category_id": SALES, "polarity": "complaint"})
+    wo = work_order_stats(fb, mentions, taxonomy, within_days=14).set_index("department_id")
+    # old closed after 19 days: not within 14; young (opened 1 day before the newest data) is not judged yet.
+    assert wo.loc["sales", "work_orders"] == 1 and wo.loc["sales", "resolution_rate"] == 0.0
