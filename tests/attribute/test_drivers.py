@@ -38,7 +38,7 @@ def test_planted_nps_effect_of_lag_is_recovered(seed42):
     fb, mentions = truth_tables(seed42["ground_truth"])
     drivers = attribute.nps_drivers(fb, mentions)
     excess, lo, hi = surge_excess(drivers)
-    # -10.96 against -11.71: an estimator that even knows which respondents the surge hit and the
+    # -11.04 against -11.71: an estimator that even knows which respondents the surge hit and the
     # penalty law gets -11.28 (see docs/outputs.md), the rest is which penalty each respondent drew.
     assert excess == pytest.approx(planted, abs=1.0)
     assert lo <= planted <= hi
