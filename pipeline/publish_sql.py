@@ -104,8 +104,13 @@ def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str
     if rule == "all":
         conn.execute(sa.text(f'DELETE FROM "{name}"'))
     elif rule != "append" and keys:
-        stmt = sa.text(f'DELETE FROM "{name}" WHERE "{rule}" IN :keys').bindparams(sa.bindparam("keys", expanding=True))
-        conn.execute(stmt, {"keys": [_py(k) for k in keys]})
+        # Keys go through a temporary table: a parameter list would hit PostgreSQL's 65,535 limit.
+        key_type = sql_type(pd.Series(keys))
+        conn.execute(sa.text(f"CREATE TEMP TABLE IF NOT EXISTS _replace_keys (k {key_type}) ON COMMIT DROP"))
+        conn.execute(sa.text("TRUNCATE _replace_keys"))
+        _copy(conn, "_replace_keys", pd.DataFrame({"k": keys}))
+        conn.execute(sa.text(f'DELETE FROM "{name}" t USING _replace_keys r WHERE t."{rule}" = r.k'))
+        conn.execute(sa.text("DROP TABLE _replace_keys"))
     _copy(conn, name, df)
 
 

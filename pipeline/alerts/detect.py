@@ -66,7 +66,7 @@ def new_alerts(
     require_columns(feedback, ["feedback_id", "channel", "created_at", "text"], "new_alerts")
     known = known if known is not None else pd.DataFrame(columns=ALERT_COLUMNS)
     hits = red_line_mentions(mentions, taxonomy)
-    fb = feedback.drop(columns=[c for c in ("category_id",) if c in feedback.columns])
+    fb = feedback
     if "vehicle_id" not in fb.columns:
         fb = fb.assign(vehicle_id=pd.NA)
     for col in ("vehicle_model", "region", "dealer"):
