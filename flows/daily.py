@@ -157,7 +157,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         t0 = time.perf_counter()
 
     taxonomy = load_taxonomy(params.taxonomy)
-    grains = publish.stored_values(params.database, "runs", "period_grain") - {params.period.value}
+    grains = publish.stored_values(params.database_url or params.database, "runs", "period_grain") - {params.period.value}
     if grains:
         # Month and week rows in one fact table would be summed together by every dashboard.
         raise InputError(

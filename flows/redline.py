@@ -50,7 +50,9 @@ def detect(feedback: pd.DataFrame, taxonomy: Taxonomy, known: pd.DataFrame, dedu
 def store_alerts(database: str, alerts: pd.DataFrame, duplicates: pd.DataFrame, taxonomy: Taxonomy, lineage: dict):
     # The alerts and their outbox rows are written in one transaction: an alert is never stored unsent-and-unqueued.
     names = {c: taxonomy.categories[c].name for c in taxonomy.categories}
-    tables = {"alerts": alerts, "alert_duplicates": duplicates, "alert_outbox": outbox_rows(alerts, names)}
+    owners = {c: [taxonomy.departments[d].name for d, _ in sorted(taxonomy.owners(c).items(), key=lambda x: -x[1])]
+              for c in set(alerts["category_id"])}
+    tables = {"alerts": alerts, "alert_duplicates": duplicates, "alert_outbox": outbox_rows(alerts, names, owners=owners)}
     return publish.write(database, {k: v for k, v in tables.items() if len(v)}, lineage) if len(alerts) or len(duplicates) else {}
 
 

@@ -189,6 +189,10 @@ def _replace(
 
 def stored_values(db_path: str | Path, table: str, column: str) -> set:
     """Distinct values of `column` already stored in `table` (empty when either does not exist yet)."""
+    if is_sql_url(db_path):
+        from pipeline.publish_sql import stored_values_sql
+
+        return stored_values_sql(str(db_path), table, column)
     if not Path(db_path).exists():
         return set()
     with duckdb.connect(str(db_path), read_only=True) as con:

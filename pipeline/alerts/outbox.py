@@ -26,13 +26,15 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
 
 
-def outbox_rows(alerts: pd.DataFrame, category_names: dict[str, str], now: datetime | None = None) -> pd.DataFrame:
+def outbox_rows(alerts: pd.DataFrame, category_names: dict[str, str], now: datetime | None = None,
+                owners: dict[str, list[str]] | None = None) -> pd.DataFrame:
     """One pending outbox row per alert, with the JSON payload the webhook receives.
 
     Args:
         alerts: new alerts (pipeline.alerts.ALERT_COLUMNS).
         category_names: category id -> name, for a readable message.
         now: queue time (UTC); defaults to the current time.
+        owners: category id -> owning department names, largest share first (who must act).
 
     Returns:
         OUTBOX_COLUMNS; status pending, attempts 0, due immediately.
@@ -49,6 +51,7 @@ def outbox_rows(alerts: pd.DataFrame, category_names: dict[str, str], now: datet
             "vehicle_id": None if pd.isna(r.vehicle_id) else r.vehicle_id,
             "region": None if pd.isna(r.region) else r.region, "text": r.text,
             "matched_terms": r.matched_terms, "duplicates": int(r.duplicates),
+            "owners": (owners or {}).get(r.category_id, []),
         }, ensure_ascii=False))
     n = len(alerts)
     return pd.DataFrame({

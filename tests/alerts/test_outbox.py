@@ -25,6 +25,7 @@ class Receiver:
     def __init__(self, port: int) -> None:
         self.port, self.failing, self.fail_next = port, False, 0
         self.accepted: list[str] = []
+        self.bodies: list[dict] = []
         self.requests = 0
         receiver = self
 
@@ -38,6 +39,7 @@ class Receiver:
                     self.send_response(503)
                 else:
                     receiver.accepted.append(body["alert_id"])
+                    receiver.bodies.append(body)
                     self.send_response(200)
                 self.end_headers()
 

@@ -25,3 +25,7 @@ def test_redline_flow_alerts_once_and_delivers(sample_dir, planted, tmp_path, pr
     assert first["new_alerts"] == len(alerts) > 0 and first["delivery"]["sent"] == len(alerts)
     assert second["new_alerts"] == 0 and second["delivery"] == {"sent": 0, "failed": 0, "waiting": 0}
     assert sorted(receiver.accepted) == sorted(alerts["alert_id"])
+    # The message names the issue and who must act on it.
+    brake = [b for b in receiver.bodies if b["category_id"] == "safety.brake_failure"]
+    assert brake and all(b["category"] == "刹车失灵" and b["owners"][0] == "底盘研发" for b in brake)
+    assert all(b["title"].startswith("【红线预警】") and b["severity"] == "P0" for b in receiver.bodies)
