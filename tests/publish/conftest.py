@@ -6,6 +6,7 @@ import pandas as pd
 import pytest
 
 from pipeline import attribute
+from pipeline.attribute.config import load_economics
 from pipeline.taxonomy import load_taxonomy
 from tests.sample_fixtures import classify_sample
 
@@ -30,4 +31,5 @@ def small_run(tmp_path_factory):
         "runs": pd.DataFrame([{"started_at": pd.Timestamp("2026-11-23 10:00"), "accepted": len(feedback),
                                "period_grain": "month"}]),
     }
-    return tables, partial(attribute.fact_tables, taxonomy=taxonomy)
+    economics = load_economics("taxonomies/economics.yaml")
+    return tables, partial(attribute.fact_tables, taxonomy=taxonomy, economics=economics)

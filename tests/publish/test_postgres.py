@@ -58,6 +58,12 @@ def test_same_run_gives_identical_tables_in_duckdb_and_postgres(small_run, postg
     again = publish.write(postgres_url, tables, {**LINEAGE, "run_id": "run-2"}, derive=derive)
     assert {k: v for k, v in again.items() if k != "runs"} == {k: v for k, v in rows_pg.items() if k != "runs"}
     assert again["runs"] == rows_pg["runs"] + 1
+    # The report and the loss printout read PostgreSQL as they read DuckDB.
+    from pipeline.report.html import write_report
+
+    pages = [write_report(t, tmp_path / name, {"run_id": "r"}).read_text(encoding="utf-8")
+             for name, t in (("duck", db), ("pg", postgres_url))]
+    assert pages[0].count("Plotly.newPlot") == pages[1].count("Plotly.newPlot") >= 4
     nps = read_table(postgres_url, "v_nps")
     total = nps[["promoters", "detractors", "nps_responses"]].sum()
     assert total["nps_responses"] == tables["feedback"]["nps"].notna().sum()
