@@ -16,6 +16,8 @@ from prefect.cache_policies import NO_CACHE
 from pydantic import BaseModel, Field
 
 from pipeline import attribute, publish
+from pipeline.attribute.config import load_economics, load_leaderboard
+from pipeline.report import html as report_html
 from pipeline.classify import Classifier
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
 from pipeline.discover.store import latest_version, new_version, set_latest
@@ -47,6 +49,10 @@ class DailyParams(BaseModel):
     semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
     classifier_head: Path | None = Field(None, description="supervised head file (voc taxonomy train); optional")
     taxonomy_overlays: list[Path] = Field([], description="taxonomy overlay files composed on top, in order")
+    database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL: outputs go there, not to `database`")
+    economics: Path = Field(REPO / "taxonomies/economics.yaml", description="loss model inputs")
+    leaderboard: Path = Field(REPO / "taxonomies/leaderboard.yaml", description="leaderboard thresholds")
+    report_dir: Path = Field(REPO / "data/reports", description="folder for the HTML report of each run")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -128,10 +134,17 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
 def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy):
-    derive = partial(attribute.fact_tables, taxonomy=taxonomy)
-    rows = publish.write_duckdb(params.database, tables, lineage, derive=derive)
-    paths = publish.export_parquet(params.database, params.parquet_dir, sorted(rows))
+    derive = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(params.economics),
+                     board=load_leaderboard(params.leaderboard))
+    target = params.database_url or params.database
+    rows = publish.write(target, tables, lineage, derive=derive)
+    paths = publish.export(target, params.parquet_dir, sorted(rows))
     return rows, paths
+
+
+@task(cache_policy=NO_CACHE)
+def write_report(params: DailyParams, lineage: dict) -> Path:
+    return report_html.write_report(params.database_url or params.database, params.report_dir, lineage)
 
 
 @flow(name="voc-daily", log_prints=True)
@@ -148,7 +161,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         t0 = time.perf_counter()
 
     taxonomy = load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
-    grains = publish.stored_values(params.database, "runs", "period_grain") - {params.period.value}
+    grains = publish.stored_values(params.database_url or params.database, "runs", "period_grain") - {params.period.value}
     if grains:
         # Month and week rows in one fact table would be summed together by every dashboard.
         raise InputError(
@@ -206,7 +219,10 @@ def daily(params: DailyParams = DailyParams()) -> dict:
     }])
     rows, paths = write_outputs(tables, params, lineage, taxonomy)
     lap("publish")
-    summary.update(timings=timings, table_rows=rows, database=str(params.database), parquet_dir=str(params.parquet_dir))
+    report_path = write_report(params, lineage)
+    lap("report")
+    summary.update(timings=timings, table_rows=rows, database=str(params.database), parquet_dir=str(params.parquet_dir),
+                   report=str(report_path))
     log.info("run %s: %s input rows, %s accepted, %s quarantined, %s clauses, %s topics",
              lineage["run_id"], summary["input_rows"], summary["accepted"], summary["quarantined"],
              summary["clauses"], summary["topics"])

@@ -62,11 +62,12 @@ def run(
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
     classifier_head: Path = typer.Option(None, help="supervised head file from `voc taxonomy train` (optional)"),
     overlay: list[Path] = typer.Option(None, help="taxonomy overlay file composed on the taxonomy (repeatable)"),
+    database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL (outputs go there instead of --database)"),
 ) -> None:
     """Run the daily categorisation flow once and print its summary."""
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
                embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head,
-               taxonomy_overlays=overlay or None)
+               taxonomy_overlays=overlay or None, database_url=database_url)
 
 
 def _run_daily(**kwargs) -> dict:
@@ -92,7 +93,7 @@ def _run_daily(**kwargs) -> dict:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
     summary["wall_seconds"] = round(time.perf_counter() - t, 1)
-    _print_summary(summary, params.database)
+    _print_summary(summary, params.database_url or params.database)
     return summary
 
 
@@ -115,10 +116,15 @@ def _print_summary(summary: dict, database: Path) -> None:
         f"{summary['complaint_mentions']} complaint mentions; {summary['topics']} topics; "
         f"{summary['wall_seconds']} s"
     )
-    console.print(_table("Top issues (complaining feedback) and owning departments", report.top_categories(database)))
-    console.print(_table("Department load (share-weighted complaint mentions)", report.department_load(database)))
-    console.print(_table("Largest topics", report.top_topics(database)))
-    console.print(f"DuckDB: [bold]{database}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
+    if "://" in str(database):  # the headline queries are DuckDB SQL; the HTML report reads either
+        console.print(f"PostgreSQL: [bold]{database.split('@')[-1]}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
+    else:
+        console.print(_table("Top issues (complaining feedback) and owning departments", report.top_categories(database)))
+        console.print(_table("Department load (share-weighted complaint mentions)", report.department_load(database)))
+        console.print(_table("Largest topics", report.top_topics(database)))
+        console.print(f"DuckDB: [bold]{database}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
+    if summary.get("report"):
+        console.print(f"HTML report: [bold]{summary['report']}[/]   loss model: [bold]voc loss[/]")
     console.print("stage seconds: " + json.dumps(summary["timings"]))
 
 
@@ -140,6 +146,63 @@ def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB
     console.print(_table("Top issues", report.top_categories(database)))
     console.print(_table("Department load", report.department_load(database)))
     console.print(_table("Largest topics", report.top_topics(database)))
+
+
+@app.command()
+def loss(
+    database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
+    economics: Path = typer.Option(REPO / "taxonomies/economics.yaml", help="loss model inputs"),
+    top: int = typer.Option(10, help="categories to spell out"),
+) -> None:
+    """Print the annualised loss per category and department, with formulas and inputs."""
+    from pipeline import publish
+    from pipeline.attribute.config import load_economics
+    from pipeline.errors import VocError
+    from pipeline.report.html import annual_loss
+    from pipeline.report.loss import loss_lines
+
+    try:
+        econ = load_economics(economics)
+    except VocError as exc:
+        console.print(f"[bold red]error:[/] {exc}")
+        raise typer.Exit(2) from None
+    table = publish.read(database, "fact_loss")
+    names = {r.category_id: r.name for r in publish.read(database, "dim_category").itertuples()}
+    for line in loss_lines(table, econ, names, top=top):
+        console.print(line, markup=False, highlight=False)
+    if len(table):
+        deps = {r.department_id: r.name for r in publish.read(database, "dim_department").itertuples()}
+        by_dep = annual_loss(table, "department_id")
+        by_dep.insert(0, "department", by_dep.pop("department_id").map(lambda d: deps.get(d, d)))
+        console.print(_table(f"Annualised loss per department ({econ.currency} per year)", by_dep))
+
+
+@app.command()
+def report(
+    database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
+    out_dir: Path = typer.Option(REPO / "data/reports", help="report folder"),
+) -> None:
+    """Write the HTML report of the output database (trends, leaderboard, NPS waterfall, loss, alerts)."""
+    from pipeline.report.html import write_report
+
+    path = write_report(database, out_dir, {"run_id": "report"})
+    console.print(f"HTML report: [bold]{path}[/]")
+
+
+@app.command()
+def redline(
+    sources: Path = typer.Option(REPO / "data/sample/sources.yaml", help="source mapping YAML"),
+    database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
+    webhook: str = typer.Option(None, help="webhook URL the alerts are POSTed to"),
+    lookback_hours: float = typer.Option(None, help="only feedback created this recently"),
+) -> None:
+    """Run the red-line scan once: new P0 alerts are stored and sent to the webhook."""
+    from flows.redline import RedlineParams, redline_flow
+
+    out = redline_flow(RedlineParams(sources=sources, database=database, webhook_url=webhook,
+                                     lookback_hours=lookback_hours))
+    console.print(f"scanned {out['scanned']}, new alerts {out['new_alerts']}, folded {out['duplicates']}, "
+                  f"delivery {out['delivery']}")
 
 
 # The analyst's taxonomy tools and `voc explain` live in their own module.

@@ -1,4 +1,5 @@
-"""Writing output tables: DuckDB (one transaction per run) and Parquet exports."""
+"""Writing output tables: DuckDB (default) or PostgreSQL (by SQLAlchemy URL), one transaction per run,
+BI views over the star schema, and Parquet exports."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from pathlib import Path
 
 import duckdb
 import pandas as pd
+
+from pipeline.views import create_views
 
 # How a run replaces earlier rows of each table. Detail tables are keyed by feedback: a feedback
 # processed again replaces its earlier rows, and feedback from other runs stays. Fact tables are derived
@@ -21,6 +24,15 @@ REPLACE_BY = {
     "fact_department_counts": "period",
     "fact_feedback_volume": "period",
     "fact_topic_counts": "period",
+    "fact_nps_drivers": "period",
+    "fact_nps_change": "period",
+    "fact_department_attribution": "period",
+    "fact_loss": "period",
+    "fact_leaderboard": "period",
+    "fact_competitor_benchmark": "period",
+    "alerts": "alert_id",
+    "alert_duplicates": "feedback_id",
+    "alert_outbox": "alert_id",
     "quarantine": "file",
     "ingest_counts": "file",
     "topics": "topic_model_version",
@@ -65,7 +77,8 @@ def write_duckdb(
             _replace(con, name, df, lineage)
         written = set(tables)
         if derive is not None and "feedback" in tables and len(tables["feedback"]):
-            periods = pd.DataFrame({"period": tables["feedback"]["period"].unique()})
+            stored_periods = [r[0] for r in con.execute("SELECT DISTINCT period FROM feedback").fetchall()]
+            periods = pd.DataFrame({"period": touched_periods(tables["feedback"]["period"], stored_periods)})
             con.register("touched", periods)
             stored = {
                 t: con.execute(f'SELECT * FROM "{t}" WHERE period IN (SELECT period FROM touched)').df()
@@ -73,8 +86,9 @@ def write_duckdb(
             }
             con.unregister("touched")
             for name, df in derive(stored).items():
-                _replace(con, name, df, lineage)
+                _replace(con, name, df, lineage, scope=periods["period"].tolist())
                 written.add(name)
+        create_views(lambda sql: con.execute(sql), _duckdb_tables(con))
         con.execute("COMMIT")
         return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in sorted(written)}
     except Exception:
@@ -84,8 +98,74 @@ def write_duckdb(
         con.close()
 
 
-def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineage: dict[str, str]) -> None:
-    """Delete the rows `df` supersedes (by the table's REPLACE_BY key), then insert `df`."""
+def touched_periods(incoming: pd.Series, stored: list) -> list:
+    """The periods a run touched plus the stored period just before the earliest of them.
+
+    The period before is recomputed too because period-over-period facts (the NPS change) of the
+    earliest touched period need it; recomputing it from its stored rows changes nothing else.
+    """
+    touched = sorted(set(incoming.dropna()))
+    if not touched:
+        return []
+    before = [p for p in stored if p is not None and p < touched[0]]
+    return ([max(before)] if before else []) + touched
+
+
+def _duckdb_tables(con: duckdb.DuckDBPyConnection) -> set[str]:
+    rows = con.execute("SELECT table_name, column_name FROM information_schema.columns").fetchall()
+    return {t for t, _ in rows} | {f"{t}.{c}" for t, c in rows}
+
+
+def is_sql_url(target: str | Path) -> bool:
+    """True for a SQLAlchemy URL (postgresql+psycopg://...), False for a DuckDB file path."""
+    return "://" in str(target)
+
+
+def write(
+    target: str | Path,
+    tables: dict[str, pd.DataFrame],
+    lineage: dict[str, str],
+    derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+) -> dict[str, int]:
+    """Write a run to a DuckDB file or a database URL; see `write_duckdb` for the semantics."""
+    if is_sql_url(target):
+        from pipeline.publish_sql import write_sql
+
+        return write_sql(str(target), tables, lineage, derive)
+    return write_duckdb(target, tables, lineage, derive)
+
+
+def read(target: str | Path, name: str) -> pd.DataFrame:
+    """A whole table from a DuckDB file or a database URL; empty when it does not exist yet."""
+    if is_sql_url(target):
+        from pipeline.publish_sql import has_table, read_table
+
+        return read_table(str(target), name) if has_table(str(target), name) else pd.DataFrame()
+    if not Path(target).exists():
+        return pd.DataFrame()
+    with duckdb.connect(str(target), read_only=True) as con:
+        if name not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
+            return pd.DataFrame()
+        return con.execute(f'SELECT * FROM "{name}"').df()
+
+
+def export(target: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:
+    """Parquet export of whole tables from a DuckDB file or a database URL."""
+    if is_sql_url(target):
+        from pipeline.publish_sql import export_parquet_sql
+
+        return export_parquet_sql(str(target), out_dir, names)
+    return export_parquet(target, out_dir, names)
+
+
+def _replace(
+    con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None
+) -> None:
+    """Delete the rows `df` supersedes (by the table's REPLACE_BY key), then insert `df`.
+
+    `scope`, when given, lists the key values to replace even where `df` has no row for them (a
+    recomputed period whose fact table came out empty must not keep its stale rows).
+    """
     if name not in REPLACE_BY:
         raise ValueError(f"write_duckdb: no replacement rule for table {name!r}")
     df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage)
@@ -96,6 +176,10 @@ def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineag
         rule = REPLACE_BY[name]
         if rule == "all":
             con.execute(f'DELETE FROM "{name}"')
+        elif scope is not None:
+            con.register("scope", pd.DataFrame({"k": scope}))
+            con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT k FROM scope)')
+            con.unregister("scope")
         elif rule != "append" and len(df):
             con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT DISTINCT "{rule}" FROM incoming)')
         con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
@@ -105,6 +189,10 @@ def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineag
 
 def stored_values(db_path: str | Path, table: str, column: str) -> set:
     """Distinct values of `column` already stored in `table` (empty when either does not exist yet)."""
+    if is_sql_url(db_path):
+        from pipeline.publish_sql import stored_values_sql
+
+        return stored_values_sql(str(db_path), table, column)
     if not Path(db_path).exists():
         return set()
     with duckdb.connect(str(db_path), read_only=True) as con:

@@ -21,6 +21,9 @@ FEEDBACK_COLUMNS = [
     "dealer",
     "brand",
     "nps",  # Int64 0..10, <NA> where the channel has no score
+    "vehicle_id",  # "veh-<hash>" of the VIN: same vehicle, same id; the VIN itself is never stored
+    "work_order_status",  # open | closed (lower case), <NA> where the source has no work orders
+    "closed_at",  # when the work order was closed (Shanghai wall time), NaT if open or unknown
 ]
 
 # Quarantine table (rows that could not be accepted, with why).

@@ -6,6 +6,9 @@ import os
 import pandas as pd
 import pytest
 
+from tests.postgres_server import postgres_server, postgres_url  # noqa: F401  (a real server, on loopback)
+from tests.sample_fixtures import seed42, taxonomy  # noqa: F401  (rules-only run on the seed-42 sample)
+
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("VOC_PROGRESS", "0")
 
@@ -46,7 +49,7 @@ def params_for(sources, work):
 
     return DailyParams(
         sources=sources, database=work / "voc.duckdb", parquet_dir=work / "out",
-        models_dir=work / "models", cache_dir=work / "cache",
+        models_dir=work / "models", cache_dir=work / "cache", report_dir=work / "reports",
     )
 
 

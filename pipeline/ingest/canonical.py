@@ -6,6 +6,7 @@ in exactly one of the two tables. Text and the raw row are PII-masked before the
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Collection
 
@@ -162,6 +163,25 @@ def canonicalize(
     return feedback, quarantine
 
 
+def _vehicle_id(values: pd.Series, spec: SourceSpec) -> pd.Series:
+    """A stable pseudonym per vehicle: the VIN is personal data, its hash still deduplicates alerts."""
+    norm = values.str.upper().str.replace(r"[\s-]", "", regex=True)
+    hashed = norm.map(lambda v: "veh-" + hashlib.sha256(v.encode("utf-8")).hexdigest()[:16], na_action="ignore")
+    return hashed.astype("str").where(norm.notna(), pd.NA)
+
+
+def _status(values: pd.Series, spec: SourceSpec) -> pd.Series:
+    return values.str.lower()
+
+
+def _closed_at(values: pd.Series, spec: SourceSpec) -> pd.Series:
+    # An unparseable close time leaves the row accepted (its text is what matters) with NaT here.
+    return parse_datetimes(values, spec.date_format)
+
+
+_SPECIAL = {"vehicle_id": _vehicle_id, "work_order_status": _status, "closed_at": _closed_at}
+
+
 def _feedback(
     raw: pd.DataFrame,
     spec: SourceSpec,
@@ -187,7 +207,11 @@ def _feedback(
     for field in OPTIONAL_FIELDS:
         if field == "nps":
             continue
-        if field in mapped:
+        if field in _SPECIAL and field in mapped:
+            out[field] = _SPECIAL[field](_strip(raw.loc[keep, mapped[field]]), spec)
+        elif field in _SPECIAL:
+            out[field] = _SPECIAL[field](pd.Series(pd.NA, index=out.index, dtype="str"), spec)
+        elif field in mapped:
             # Free-text columns can hold personal data too (a dealer field with a phone number).
             out[field] = mask_pii_series(_strip(raw.loc[keep, mapped[field]]))
         else:

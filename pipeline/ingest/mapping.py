@@ -43,7 +43,7 @@ Channel = StrEnum("Channel", [(c.upper(), c) for c in CHANNELS])  # type: ignore
 
 ColumnName = Annotated[StrictStr, Field(min_length=1)]
 REQUIRED_FIELDS = ("feedback_id", "created_at", "text")
-OPTIONAL_FIELDS = ("vehicle_model", "region", "dealer", "brand", "nps")
+OPTIONAL_FIELDS = ("vehicle_model", "region", "dealer", "brand", "nps", "vehicle_id", "work_order_status", "closed_at")
 
 
 def _located(at: str, message: str) -> PydanticCustomError:
@@ -64,6 +64,9 @@ class ColumnMap(BaseModel):
     dealer: ColumnName | None = None
     brand: ColumnName | None = None
     nps: ColumnName | None = None
+    vehicle_id: ColumnName | None = None  # VIN or fleet id; stored as a keyed hash, never in clear
+    work_order_status: ColumnName | None = None  # open / closed (dealer work orders)
+    closed_at: ColumnName | None = None  # when the work order was closed
 
     def mapped(self) -> dict[str, str]:
         """Canonical field -> source column, for the fields this source provides."""

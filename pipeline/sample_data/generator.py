@@ -12,8 +12,9 @@ from pipeline.sample_data.compose import Composer
 from pipeline.sample_data.draws import Draws
 from pipeline.sample_data.effects import plant_bad_rows, plant_p0, plant_surge, score_nps
 from pipeline.sample_data.plan import build_skeleton, plan_content
-from pipeline.sample_data.summary import summarise
-from pipeline.sample_data.tables import assign_ids, build_ground_truth, build_tables
+from pipeline.sample_data.summary import _ref, summarise
+from pipeline.sample_data.tables import add_vins, assign_ids, build_ground_truth, build_tables
+from pipeline.sample_data.vehicles import assign_vins
 
 
 @dataclass
@@ -58,8 +59,16 @@ def generate(n_rows: int = 20000, seed: int = 42) -> SampleData:
     composer = Composer(vehicles, draws)
     for row in rows:
         composer.compose(row)
-    return SampleData(
-        channels=build_tables(rows, draws),
-        ground_truth=build_ground_truth(rows),
-        planted=summarise(rows, n_rows, seed),
-    )
+    channels = build_tables(rows, draws)
+    # Added fields come from their own stream, after every original draw: same seed, same data.
+    repeats = assign_vins(rows, seed)
+    add_vins(channels, rows)
+    planted = summarise(rows, n_rows, seed)
+    planted["p0_repeat_vehicles"] = {
+        "definition": "P0 cluster rows that report again, within days, an incident of a vehicle already reported",
+        "count": len(repeats),
+        "pairs": [[_ref(a), _ref(b)] for a, b in repeats],
+    }
+    planted["vehicles_with_vin"] = len({r.vin for r in rows if r.vin})
+    return SampleData(channels=channels, ground_truth=build_ground_truth(rows).assign(vin=[r.vin for r in rows]),
+                      planted=planted)

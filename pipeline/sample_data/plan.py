@@ -40,6 +40,7 @@ class RowPlan:
     noise: list[str] = field(default_factory=list)
     pii: list[str] = field(default_factory=list)
     own_brand: bool = True  # False for social posts about a competitor
+    vin: str = ""  # vehicle identity (own brand, VIN-carrying sources), see sample_data.vehicles
 
 
 # Hour-of-day profiles: offices and call centres keep working hours, owners post in the evening.

@@ -169,3 +169,19 @@ def build_ground_truth(rows: list[RowPlan]) -> pd.DataFrame:
         "nps_counterfactual": pd.array([r.nps_counterfactual for r in rows], dtype="Int64"),
     })
     return gt
+
+
+# Source -> the VIN column its export carries (social posts carry none).
+VIN_COLUMN = {"nps_survey": "VIN码", "call_center_400": "车架号", "dealer_work_orders": "vin", "app_feedback": "vin"}
+
+
+def add_vins(tables: dict[str, pd.DataFrame], rows: list[RowPlan]) -> None:
+    """Append each source's VIN column (empty where the row has no vehicle), in place.
+
+    Args:
+        tables: source name -> table from build_tables, rows in file order.
+        rows: the same rows, grouped by source in file order, with `vin` set.
+    """
+    for source, column in VIN_COLUMN.items():
+        values = [r.vin for r in rows if r.source == source]
+        tables[source][column] = values

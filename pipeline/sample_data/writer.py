@@ -19,19 +19,20 @@ from pipeline.sample_data.tables import DATE_FORMATS
 FILES = {
     "nps_survey": ("nps_survey.csv", "csv", "utf-8-sig", "\n", {
         "feedback_id": "问卷编号", "created_at": "提交时间", "text": "您的建议", "vehicle_model": "车型",
-        "region": "大区", "dealer": "经销商", "nps": "推荐意愿"}),
+        "region": "大区", "dealer": "经销商", "nps": "推荐意愿", "vehicle_id": "VIN码"}),
     "call_center_400": ("call_center_400.csv", "csv", "gbk", "\r\n", {
         "feedback_id": "工单号", "created_at": "来电时间", "text": "问题描述", "vehicle_model": "车型",
-        "region": "所属大区", "dealer": "经销商"}),
+        "region": "所属大区", "dealer": "经销商", "vehicle_id": "车架号"}),
     "dealer_work_orders": ("dealer_work_orders.csv", "csv", "gb18030", "\n", {
         "feedback_id": "work_order_no", "created_at": "open_date", "text": "customer_complaint",
-        "vehicle_model": "model", "region": "region", "dealer": "dealer_code"}),
+        "vehicle_model": "model", "region": "region", "dealer": "dealer_code", "vehicle_id": "vin",
+        "work_order_status": "status", "closed_at": "closed_date"}),
     "social_media": ("social_media.jsonl", "jsonl", None, None, {
         "feedback_id": "post_id", "created_at": "published_at", "text": "content", "vehicle_model": "model",
         "region": "region", "brand": "brand"}),
     "app_feedback": ("app_feedback.parquet", "parquet", None, None, {
         "feedback_id": "id", "created_at": "ts", "text": "feedback_text", "vehicle_model": "vehicle",
-        "region": "region"}),
+        "region": "region", "vehicle_id": "vin"}),
 }
 CHANNEL_OF = {"nps_survey": "nps", "call_center_400": "call_center", "dealer_work_orders": "dealer",
               "social_media": "social", "app_feedback": "app"}

@@ -133,19 +133,3 @@ def dimension_tables(taxonomy: Taxonomy) -> dict[str, pd.DataFrame]:
         columns=["category_id", "department_id", "share"],
     )
     return {"dim_category": cats, "dim_department": depts, "dim_category_owner": owners}
-
-
-def fact_tables(details: dict[str, pd.DataFrame], taxonomy: Taxonomy) -> dict[str, pd.DataFrame]:
-    """All fact tables from detail tables (feedback with `period`, clauses, mentions).
-
-    Returns:
-        fact_category_counts, fact_department_counts, fact_feedback_volume, fact_topic_counts.
-    """
-    feedback, clauses, mentions = details["feedback"], details["clauses"], details["mentions"]
-    cat_counts = category_counts(feedback, mentions)
-    return {
-        "fact_category_counts": cat_counts,
-        "fact_department_counts": department_counts(cat_counts, taxonomy),
-        "fact_feedback_volume": feedback_volume(feedback),
-        "fact_topic_counts": topic_counts(feedback, clauses),
-    }

@@ -1,0 +1,58 @@
+"""All fact tables of a set of periods, from the stored detail tables."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from pipeline.attribute.config import Economics, Leaderboard
+from pipeline.attribute.counts import category_counts, department_counts, feedback_volume, topic_counts
+from pipeline.attribute.departments import department_attribution, loss_table, observed_days
+from pipeline.attribute.drivers import nps_change, nps_drivers, period_nps
+from pipeline.attribute.leaderboard import competitor_benchmark, leaderboard, work_order_stats
+from pipeline.taxonomy import Taxonomy
+
+
+def fact_tables(
+    details: dict[str, pd.DataFrame],
+    taxonomy: Taxonomy,
+    economics: Economics | None = None,
+    board: Leaderboard | None = None,
+    own_brand: str | None = None,
+) -> dict[str, pd.DataFrame]:
+    """All fact tables from detail tables (feedback with `period`, clauses, mentions).
+
+    Args:
+        details: feedback, clauses, mentions of the periods to compute.
+        taxonomy: categories and owner shares.
+        economics: loss model inputs; without them there is no fact_loss.
+        board: leaderboard thresholds (defaults: Leaderboard()).
+        own_brand: the brand the competitor benchmark compares against (default: the economics
+            file's own_brand); without one, no benchmark.
+
+    Returns:
+        fact_category_counts, fact_department_counts, fact_feedback_volume, fact_topic_counts,
+        fact_nps_drivers, fact_nps_change, fact_department_attribution, fact_leaderboard, and
+        fact_loss / fact_competitor_benchmark when their inputs are given.
+    """
+    feedback, clauses, mentions = details["feedback"], details["clauses"], details["mentions"]
+    board = board or Leaderboard()
+    own_brand = own_brand or (economics.own_brand if economics is not None else None)
+    cat_counts = category_counts(feedback, mentions)
+    drivers = nps_drivers(feedback, mentions)
+    attribution = department_attribution(cat_counts, drivers, taxonomy, board.kpi_weights)
+    out = {
+        "fact_category_counts": cat_counts,
+        "fact_department_counts": department_counts(cat_counts, taxonomy),
+        "fact_feedback_volume": feedback_volume(feedback),
+        "fact_topic_counts": topic_counts(feedback, clauses),
+        "fact_nps_drivers": drivers,
+        "fact_nps_change": nps_change(drivers, period_nps(feedback)),
+        "fact_department_attribution": attribution,
+        "fact_leaderboard": leaderboard(attribution, work_order_stats(feedback, mentions, taxonomy, board.resolution_days),
+                                        board),
+    }
+    if economics is not None:
+        out["fact_loss"] = loss_table(cat_counts, drivers, observed_days(feedback), taxonomy, economics)
+    if own_brand is not None:
+        out["fact_competitor_benchmark"] = competitor_benchmark(feedback, mentions, own_brand)
+    return out

@@ -1,0 +1,202 @@
+"""PostgreSQL (or any SQLAlchemy URL with a psycopg 3 driver) as output database: same tables, same
+replacement rules and the same one-transaction-per-run guarantee as the DuckDB writer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import sqlalchemy as sa
+
+from pipeline.publish import DETAIL_TABLES, LINEAGE, REPLACE_BY, stamp, touched_periods
+from pipeline.views import create_views
+
+
+def engine_for(url: str) -> sa.Engine:
+    """An engine for `url`; a bare postgresql:// URL gets the psycopg 3 driver."""
+    if url.startswith("postgresql://") or url.startswith("postgres://"):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    return sa.create_engine(url, future=True)
+
+
+def sql_type(series: pd.Series) -> str:
+    """PostgreSQL column type for a pandas column (object columns by their first value)."""
+    dtype = series.dtype
+    if pd.api.types.is_bool_dtype(dtype):
+        return "BOOLEAN"
+    if pd.api.types.is_integer_dtype(dtype):
+        return "BIGINT"
+    if pd.api.types.is_float_dtype(dtype):
+        return "REAL" if dtype == np.float32 else "DOUBLE PRECISION"
+    if pd.api.types.is_datetime64_any_dtype(dtype):
+        return "TIMESTAMP"
+    first = series.dropna()
+    v = first.iloc[0] if len(first) else None
+    if isinstance(v, (bool, np.bool_)):
+        return "BOOLEAN"
+    if isinstance(v, (int, np.integer)):
+        return "BIGINT"
+    if isinstance(v, (float, np.floating, decimal.Decimal)):
+        return "DOUBLE PRECISION"
+    if isinstance(v, (pd.Timestamp, dt.datetime)):
+        return "TIMESTAMP"
+    if isinstance(v, dt.date):
+        return "DATE"
+    return "TEXT"
+
+
+def _columns(conn: sa.Connection, name: str) -> list[str]:
+    rows = conn.execute(sa.text(
+        "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = :t ORDER BY ordinal_position"), {"t": name}).fetchall()
+    return [r[0] for r in rows]
+
+
+def _tables(conn: sa.Connection) -> set[str]:
+    rows = conn.execute(sa.text(
+        "SELECT table_name, column_name FROM information_schema.columns WHERE table_schema = current_schema()"
+    )).fetchall()
+    return {t for t, _ in rows} | {f"{t}.{c}" for t, c in rows}
+
+
+def _py(v):
+    """A value psycopg can send: NULL for every missing marker, Python scalars for numpy ones."""
+    if v is None or v is pd.NA or v is pd.NaT or (isinstance(v, float) and np.isnan(v)):
+        return None
+    if isinstance(v, np.generic):
+        return v.item()
+    if isinstance(v, pd.Timestamp):
+        return v.to_pydatetime()
+    return v
+
+
+def _copy(conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
+    """Bulk insert through COPY on the transaction's own psycopg connection."""
+    if not len(df):
+        return
+    cols = ", ".join(f'"{c}"' for c in df.columns)
+    raw = conn.connection.driver_connection
+    with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:
+        for row in df.itertuples(index=False, name=None):
+            copy.write_row([_py(v) for v in row])
+
+
+def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None) -> None:
+    """Delete the rows `df` supersedes (REPLACE_BY key, or `scope` values), then insert `df`."""
+    if name not in REPLACE_BY:
+        raise ValueError(f"write_sql: no replacement rule for table {name!r}")
+    df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage).reset_index(drop=True)
+    have = _columns(conn, name)
+    if not have:
+        cols = ", ".join(f'"{c}" {sql_type(df[c])}' for c in df.columns)
+        conn.execute(sa.text(f'CREATE TABLE "{name}" ({cols})'))
+    else:
+        for c in df.columns:
+            if c not in have:  # a column a newer release added: earlier rows get NULL
+                conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{c}" {sql_type(df[c])}'))
+    rule = REPLACE_BY[name]
+    keys = scope if scope is not None else (list(pd.unique(df[rule].dropna())) if rule not in ("all", "append") else None)
+    if rule == "all":
+        conn.execute(sa.text(f'DELETE FROM "{name}"'))
+    elif rule != "append" and keys:
+        # Keys go through a temporary table: a parameter list would hit PostgreSQL's 65,535 limit.
+        key_type = sql_type(pd.Series(keys))
+        conn.execute(sa.text(f"CREATE TEMP TABLE IF NOT EXISTS _replace_keys (k {key_type}) ON COMMIT DROP"))
+        conn.execute(sa.text("TRUNCATE _replace_keys"))
+        _copy(conn, "_replace_keys", pd.DataFrame({"k": keys}))
+        conn.execute(sa.text(f'DELETE FROM "{name}" t USING _replace_keys r WHERE t."{rule}" = r.k'))
+        conn.execute(sa.text("DROP TABLE _replace_keys"))
+    _copy(conn, name, df)
+
+
+def _stored(conn: sa.Connection, table: str, periods: list) -> pd.DataFrame:
+    stmt = sa.text(f'SELECT * FROM "{table}" WHERE period IN :p').bindparams(sa.bindparam("p", expanding=True))
+    return pd.read_sql(stmt, conn, params={"p": periods})
+
+
+def write_sql(
+    url: str,
+    tables: dict[str, pd.DataFrame],
+    lineage: dict[str, str],
+    derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+) -> dict[str, int]:
+    """Write a run to a SQL database in one transaction (see publish.write_duckdb for the semantics).
+
+    Args:
+        url: SQLAlchemy URL, e.g. postgresql+psycopg://user@127.0.0.1:5432/voc.
+        tables: name -> table; every name must be in REPLACE_BY.
+        lineage: run_id, taxonomy_version, embedder_id, topic_model_version.
+        derive: computes fact tables from the stored detail tables of the periods this run touched.
+
+    Returns:
+        name -> rows in the table after the write.
+    """
+    engine = engine_for(url)
+    try:
+        with engine.begin() as conn:
+            for name, df in tables.items():
+                _replace(conn, name, df, lineage)
+            written = set(tables)
+            if derive is not None and "feedback" in tables and len(tables["feedback"]):
+                stored = [r[0] for r in conn.execute(sa.text("SELECT DISTINCT period FROM feedback")).fetchall()]
+                periods = touched_periods(tables["feedback"]["period"], stored)
+                details = {t: _stored(conn, t, periods) for t in DETAIL_TABLES}
+                for t, df in details.items():
+                    if "period" in df.columns:  # read back as datetime64 from DATE; the stages use dates
+                        df["period"] = pd.to_datetime(df["period"]).dt.date
+                for name, df in derive(details).items():
+                    _replace(conn, name, df, lineage, scope=periods)
+                    written.add(name)
+            create_views(lambda s: conn.execute(sa.text(s)), _tables(conn))
+            return {n: conn.execute(sa.text(f'SELECT count(*) FROM "{n}"')).scalar_one() for n in sorted(written)}
+    finally:
+        engine.dispose()
+
+
+def read_table(url: str, name: str) -> pd.DataFrame:
+    """A whole table or view as a DataFrame."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return pd.read_sql(sa.text(f'SELECT * FROM "{name}"'), conn)
+    finally:
+        engine.dispose()
+
+
+def has_table(url: str, name: str) -> bool:
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            return sa.inspect(conn).has_table(name) or name in sa.inspect(conn).get_view_names()
+    finally:
+        engine.dispose()
+
+
+def stored_values_sql(url: str, table: str, column: str) -> set:
+    """Distinct values of `column` in `table` (empty when either does not exist yet)."""
+    engine = engine_for(url)
+    try:
+        with engine.connect() as conn:
+            if column not in _columns(conn, table):
+                return set()
+            return {r[0] for r in conn.execute(sa.text(f'SELECT DISTINCT "{column}" FROM "{table}"')).fetchall()}
+    finally:
+        engine.dispose()
+
+
+def export_parquet_sql(url: str, out_dir: str | Path, names: list[str]) -> dict[str, Path]:
+    """Export whole tables to `<out_dir>/<name>.parquet` (temporary name, then renamed)."""
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = {}
+    for name in names:
+        tmp, final = out_dir / f".{name}.parquet.tmp", out_dir / f"{name}.parquet"
+        read_table(url, name).to_parquet(tmp, index=False)
+        os.replace(tmp, final)
+        paths[name] = final
+    return paths
