@@ -9,6 +9,8 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from pipeline.windows import Window
+
 # How a run replaces earlier rows of each table. Detail tables are keyed by feedback: a feedback
 # processed again replaces its earlier rows, and feedback from other runs stays. Fact tables are derived
 # per period from the stored details (see `write_duckdb`), so a run fed one day's file recomputes its
@@ -28,6 +30,7 @@ REPLACE_BY = {
     "dim_department": "all",
     "dim_category_owner": "all",
     "runs": "append",
+    "watermarks": "stream",
 }
 DETAIL_TABLES = ("feedback", "clauses", "mentions")
 LINEAGE = ["run_id", "taxonomy_version", "embedder_id", "topic_model_version"]
@@ -43,6 +46,7 @@ def write_duckdb(
     tables: dict[str, pd.DataFrame],
     lineage: dict[str, str],
     derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+    replace_window: tuple[Window, list[str]] | None = None,
 ) -> dict[str, int]:
     """Write a run in one transaction: a failure leaves the database as it was.
 
@@ -53,6 +57,9 @@ def write_duckdb(
         derive: computes fact tables from detail tables. When given, after the detail tables are
             written, all stored feedback, clauses and mentions of the periods this run touched are
             read back (inside the transaction) and `derive(details)` replaces those periods' facts.
+        replace_window: (window, sources): first delete every stored feedback of these sources
+            created inside the window, with its clauses and mentions, so a re-run of a window replaces
+            it exactly (a row that is now quarantined or gone from the source does not linger).
 
     Returns:
         name -> rows in the table after the write.
@@ -61,20 +68,25 @@ def write_duckdb(
     con = duckdb.connect(str(db_path))
     try:
         con.execute("BEGIN TRANSACTION")
+        cleared = _clear_window(con, *replace_window) if replace_window else set()
         for name, df in tables.items():
             _replace(con, name, df, lineage)
         written = set(tables)
-        if derive is not None and "feedback" in tables and len(tables["feedback"]):
-            periods = pd.DataFrame({"period": tables["feedback"]["period"].unique()})
+        touched = cleared | set(tables["feedback"]["period"]) if "feedback" in tables else cleared
+        if derive is not None and touched:
+            periods = pd.DataFrame({"period": sorted(touched)})
             con.register("touched", periods)
             stored = {
                 t: con.execute(f'SELECT * FROM "{t}" WHERE period IN (SELECT period FROM touched)').df()
                 for t in DETAIL_TABLES
             }
-            con.unregister("touched")
             for name, df in derive(stored).items():
+                if _exists(con, name):
+                    # A period whose every feedback was removed derives no rows; its old facts go too.
+                    con.execute(f'DELETE FROM "{name}" WHERE period IN (SELECT period FROM touched)')
                 _replace(con, name, df, lineage)
                 written.add(name)
+            con.unregister("touched")
         con.execute("COMMIT")
         return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in sorted(written)}
     except Exception:
@@ -82,6 +94,35 @@ def write_duckdb(
         raise
     finally:
         con.close()
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+    return bool(rows[0][0])
+
+
+def _clear_window(con: duckdb.DuckDBPyConnection, window: Window, sources: list[str]) -> set:
+    """Delete the stored details of `sources` inside `window`; return the periods they belonged to."""
+    if not _exists(con, "feedback"):
+        return set()
+    lo, hi = window.bounds()
+    where, args = ["source IN (SELECT unnest(?))"], [list(sources)]
+    if lo is not None:
+        where.append("created_at >= ?")
+        args.append(lo.to_pydatetime())
+    if hi is not None:
+        where.append("created_at < ?")
+        args.append(hi.to_pydatetime())
+    con.execute(f"CREATE TEMP TABLE gone AS SELECT feedback_id, period FROM feedback WHERE {' AND '.join(where)}",
+                args).fetchall()
+    try:
+        periods = {r[0] for r in con.execute("SELECT DISTINCT period FROM gone").fetchall()}  # fetchall: see _exists
+        for t in DETAIL_TABLES:
+            if _exists(con, t):
+                con.execute(f'DELETE FROM "{t}" WHERE feedback_id IN (SELECT feedback_id FROM gone)').fetchall()
+    finally:
+        con.execute("DROP TABLE gone").fetchall()
+    return periods
 
 
 def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineage: dict[str, str]) -> None:
@@ -139,3 +180,14 @@ def export_parquet(db_path: str | Path, out_dir: str | Path, names: list[str]) -
     finally:
         con.close()
     return paths
+
+
+def read_watermark(db_path: str | Path, stream: str):
+    """End (exclusive, a date) of the last completed window of `stream`, or None if there is none yet."""
+    if not Path(db_path).exists():
+        return None
+    with duckdb.connect(str(db_path), read_only=True) as con:
+        if not _exists(con, "watermarks"):
+            return None
+        row = con.execute("SELECT max(watermark) FROM watermarks WHERE stream = ?", [stream]).fetchone()
+    return pd.Timestamp(row[0]).date() if row and row[0] is not None else None
