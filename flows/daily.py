@@ -156,6 +156,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
     """
     log = get_run_logger()
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = time.time()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
 
@@ -248,10 +249,10 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "in_window": summary["in_window"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
             "window_start": lo, "window_end": hi, "data_start": data_window[0], "data_end": data_window[1],
             "sources": str(params.sources), "period_grain": params.period.value,
-        }])
+        }]).astype({"window_start": "datetime64[us]", "window_end": "datetime64[us]"})  # typed even when open
         replace = (window, [s.name for s in sources.sources])
         rows, paths = write_outputs(tables, params, lineage, taxonomy, replace)
-        forget_results(params.results_dir, key)
+        forget_results(params.results_dir, key, before=started)
         lap("publish")
     summary.update(timings=timings, table_rows=rows, database=str(params.database), parquet_dir=str(params.parquet_dir))
     publish_artifacts(summary, feedback, result, mentions, taxonomy, params.database)

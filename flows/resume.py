@@ -10,6 +10,7 @@ inputs changes the key, so a stale result is never reused.
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,9 @@ from pipeline.errors import VocError
 from pipeline.ingest.mapping import SourcesConfig
 from pipeline.ingest.readers import resolve_path
 from pipeline.windows import Window
+
+
+_FAILURE_NAME = re.compile(r"[0-9a-f]{32}")
 
 
 class RunLockedError(VocError):
@@ -74,12 +78,18 @@ def stage_key(key: str, stage: str):
     return lambda *_: name
 
 
-def forget_results(results_dir: Path, key: str) -> int:
-    """Delete the persisted stage results of a run whose outputs are written; returns files removed."""
+def forget_results(results_dir: Path, key: str, before: float | None = None) -> int:
+    """Delete the persisted stage results of a run whose outputs are written; returns files removed.
+
+    Prefect also keeps the exception of each failed task there, under a random 32-hex name; those
+    older than `before` (a time.time() value: the start of the run that just succeeded) go too.
+    """
     if not results_dir.exists():
         return 0
     removed = 0
-    for p in results_dir.glob(f"{key}-*"):
+    stale = [p for p in results_dir.iterdir()
+             if before is not None and _FAILURE_NAME.fullmatch(p.name) and p.stat().st_mtime < before]
+    for p in [*results_dir.glob(f"{key}-*"), *stale]:
         if p.is_dir():
             shutil.rmtree(p, ignore_errors=True)
         else:

@@ -88,7 +88,8 @@ def write_duckdb(
                 written.add(name)
             con.unregister("touched")
         con.execute("COMMIT")
-        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in sorted(written)}
+        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0]
+                for name in sorted(written) if _exists(con, name)}
     except Exception:
         con.execute("ROLLBACK")
         raise
@@ -141,7 +142,10 @@ def _replace(con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineag
             con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT DISTINCT "{rule}" FROM incoming)')
         con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
     finally:
-        con.unregister("incoming")
+        try:
+            con.unregister("incoming")
+        except duckdb.TransactionException:
+            pass  # the transaction already failed; the error that failed it is the one to report
 
 
 def stored_values(db_path: str | Path, table: str, column: str) -> set:
@@ -158,11 +162,24 @@ def stored_values(db_path: str | Path, table: str, column: str) -> set:
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Columns a newer release added: add them (earlier rows get NULL) instead of failing the run."""
-    have = {r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
-    for col, typ, *_ in con.execute("DESCRIBE SELECT * FROM incoming").fetchall():
+    """Columns a newer release added: add them (earlier rows get NULL) instead of failing the run.
+
+    A table first created from an empty frame has guessed column types (an empty text column has
+    no type yet); while it still holds no row, the first rows written give it their types.
+    """
+    have = {r[0]: r[1] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
+    incoming = {r[0]: r[1] for r in con.execute("DESCRIBE SELECT * FROM incoming").fetchall()}
+    if any(col in have and have[col] != typ for col, typ in incoming.items()):
+        if con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] == 0:
+            con.execute(f'DROP TABLE "{name}"')
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming LIMIT 0')
+            have = incoming
+    for col, typ in incoming.items():
         if col not in have:
             con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {typ}')
+        elif have[col].strip('"') == "NULL" and typ.strip('"') != "NULL":
+            # a column that held only NULLs so far (e.g. no topic mapped yet) takes the first real type
+            con.execute(f'ALTER TABLE "{name}" ALTER COLUMN "{col}" TYPE {typ}')
 
 
 def export_parquet(db_path: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:

@@ -46,7 +46,7 @@ def params_for(sources, work):
 
     return DailyParams(
         sources=sources, database=work / "voc.duckdb", parquet_dir=work / "out",
-        models_dir=work / "models", cache_dir=work / "cache",
+        models_dir=work / "models", cache_dir=work / "cache", results_dir=work / "results",
     )
 
 
