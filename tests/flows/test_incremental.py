@@ -226,3 +226,24 @@ def _hold(db, ready, release):
     with run_lock(db, timeout_s=5):
         ready.set()
         release.wait(60)
+
+
+def test_a_backfill_in_windows_gives_the_tables_of_one_run(small_sample, tmp_path, full_run, prefect_harness):
+    from flows.backfill import BackfillParams, backfill
+
+    daily = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
+        update={"models_dir": full_run[0].models_dir})
+    runs = backfill(BackfillParams(start=date(2026, 1, 1), end=date(2027, 1, 1), step_days=120, daily=daily))
+    assert [r["window"] for r in runs] == ["2026-01-01..2026-05-01", "2026-05-01..2026-08-29",
+                                           "2026-08-29..2026-12-27", "2026-12-27..2027-01-01"]
+    assert sum(r["in_window"] for r in runs) == full_run[1]["accepted"]
+    assert _rows(daily.database, DETAILS) == _rows(full_run[0].database, DETAILS)
+
+
+def test_a_backfill_that_ends_before_it_starts_is_refused():
+    from pydantic import ValidationError
+
+    from flows.backfill import BackfillParams
+
+    with pytest.raises(ValidationError, match="must be after start"):
+        BackfillParams(start=date(2026, 3, 1), end=date(2026, 2, 1))
