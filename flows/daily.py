@@ -4,29 +4,33 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import date, datetime, timedelta, timezone
 from functools import partial
-from datetime import datetime, timezone
 from pathlib import Path
 
 import duckdb
 import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
-from prefect.cache_policies import NO_CACHE
+from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
 from pydantic import BaseModel, Field
 
 from pipeline import attribute, publish
 from pipeline.attribute.config import load_economics, load_leaderboard
 from pipeline.report import html as report_html
-from pipeline.classify import Classifier
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
 from pipeline.discover.store import latest_version, new_version, set_latest
 from pipeline.errors import InputError, NotEnoughDataError
-from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
+from pipeline.embed import EmbedderName, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
-from pipeline.progress import progress_bar, spinner
+from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.windows import Window, in_window, resolve_window, today_in_china, window_counts
+
+from flows.artifacts import publish_artifacts
+from flows.resume import forget_results, result_storage, run_key, run_lock, stage_key
+from flows.scoring import Runner, ScoringSpec, score_all, score_partition, task_runner, worker_threads
 
 REPO = Path(__file__).resolve().parent.parent
 NO_TOPIC_MODEL = "none"  # topic_model_version of rows from a run without a topic model
@@ -53,6 +57,18 @@ class DailyParams(BaseModel):
     economics: Path = Field(REPO / "taxonomies/economics.yaml", description="loss model inputs")
     leaderboard: Path = Field(REPO / "taxonomies/leaderboard.yaml", description="leaderboard thresholds")
     report_dir: Path = Field(REPO / "data/reports", description="folder for the HTML report of each run")
+    window_start: date | None = Field(
+        None, description="first day to process (Asia/Shanghai); empty: the watermark if incremental, else all")
+    window_end: date | None = Field(
+        None, description="first day NOT processed; empty: today if incremental, else after the latest feedback")
+    incremental: bool = Field(False, description="start where the last completed window of these sources ended")
+    runner: Runner = Field(Runner.local, description="where embedding and classification run")
+    dask_address: str | None = Field(None, description="existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
+                                                       "empty: a local cluster for the run")
+    dask_workers: int = Field(2, ge=1, le=64, description="workers of the local Dask cluster")
+    partition_rows: int = Field(20_000, ge=100, description="clauses per embedding/classification partition")
+    results_dir: Path = Field(REPO / "data/results", description="persisted stage results a failed run resumes from")
+    lock_timeout_s: float = Field(3600, ge=0, description="how long to wait for another run on the same database")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -74,24 +90,13 @@ def ingest(sources: Path):
 
 
 @task(cache_policy=NO_CACHE)
-def preprocess(feedback: pd.DataFrame, taxonomy: Taxonomy, grain: attribute.Period, backend: SegmenterBackend):
-    feedback, clauses = to_clauses(attribute.add_period(feedback, grain))
+def preprocess(feedback: pd.DataFrame, window: Window, taxonomy: Taxonomy, grain: attribute.Period,
+               backend: SegmenterBackend):
+    inside = in_window(feedback, window)
+    counts = window_counts(feedback, inside)
+    feedback, clauses = to_clauses(attribute.add_period(feedback[inside].reset_index(drop=True), grain))
     clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend))
-    return feedback, clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id")
-
-
-@task(cache_policy=NO_CACHE)
-def embed(clauses: pd.DataFrame, embedder, cache_dir: Path):
-    texts = clauses["clause"].tolist()
-    with progress_bar(len(set(texts)), "嵌入 embedding clauses") as advance:
-        return embed_cached(texts, embedder, EmbeddingCache(cache_dir), progress=advance)
-
-
-@task(cache_policy=NO_CACHE)
-def classify(clauses: pd.DataFrame, embeddings: np.ndarray, taxonomy: Taxonomy, embedder, threshold, head=None,
-             feedback: pd.DataFrame | None = None):
-    clf = Classifier(taxonomy, semantic_threshold=threshold, head=head).fit(embedder)
-    return clf.classify(clauses, embeddings, feedback=feedback)
+    return feedback, clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id"), counts
 
 
 @task(cache_policy=NO_CACHE)
@@ -133,11 +138,11 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
-def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy):
+def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy, replace_window=None):
     derive = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(params.economics),
                      board=load_leaderboard(params.leaderboard))
     target = params.database_url or params.database
-    rows = publish.write(target, tables, lineage, derive=derive)
+    rows = publish.write(target, tables, lineage, derive=derive, replace_window=replace_window)
     paths = publish.export(target, params.parquet_dir, sorted(rows))
     return rows, paths
 
@@ -147,11 +152,31 @@ def write_report(params: DailyParams, lineage: dict) -> Path:
     return report_html.write_report(params.database_url or params.database, params.report_dir, lineage)
 
 
+def _target(params: DailyParams) -> str | Path:
+    """Where outputs go: the PostgreSQL URL when given, else the DuckDB file."""
+    return params.database_url or params.database
+
+
+def _check_grain(params: DailyParams) -> None:
+    grains = publish.stored_values(_target(params), "runs", "period_grain") - {params.period.value}
+    if grains:
+        # Month and week rows in one fact table would be summed together by every dashboard.
+        raise InputError(
+            f"the database holds {sorted(grains)} periods and this run asks for '{params.period.value}'; "
+            "use the same period grain or another database file", file=params.database,
+        )
+
+
 @flow(name="voc-daily", log_prints=True)
 def daily(params: DailyParams = DailyParams()) -> dict:
-    """Categorise all feedback in the configured sources and publish counts for dashboards."""
+    """Categorise the feedback of one time window and publish counts for dashboards.
+
+    Re-running a window replaces its rows; an incremental run continues from the watermark; a run that
+    failed resumes from its last completed stage when run again with the same inputs.
+    """
     log = get_run_logger()
     started_at = datetime.now(timezone.utc).replace(tzinfo=None)
+    started = time.time()
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
 
@@ -161,69 +186,106 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         t0 = time.perf_counter()
 
     taxonomy = load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
-    grains = publish.stored_values(params.database_url or params.database, "runs", "period_grain") - {params.period.value}
-    if grains:
-        # Month and week rows in one fact table would be summed together by every dashboard.
-        raise InputError(
-            f"the database holds {sorted(grains)} periods and this run asks for '{params.period.value}'; "
-            "use the same period grain or another database file", file=params.database,
-        )
-    embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
-    lineage = {
-        "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
-        "taxonomy_version": taxonomy.version, "embedder_id": embedder.model_id, "topic_model_version": "",
-    }
-    lap("setup")
-    result = ingest(params.sources)
-    lap("ingest")
-    feedback, clauses = preprocess(result.feedback, taxonomy, params.period, params.segmenter)
-    lap("preprocess")
-    embeddings, embed_stats = embed(clauses, embedder, params.cache_dir)
-    lap("embed")
-    clauses, mentions = classify(clauses, embeddings, taxonomy, embedder, params.semantic_threshold,
-                                 params.classifier_head, feedback)
-    lap("classify")
-    window = (feedback["created_at"].min(), feedback["created_at"].max())
-    version, clauses, topic_table = topics(clauses, embeddings, mentions, params, lineage, window)
-    lineage["topic_model_version"] = version
-    lap("topics")
-    mentions = mentions.merge(clauses[["clause_id", "period"]], on="clause_id")
-    # Fact tables are derived inside the write, from every stored feedback of the periods touched.
-    tables = {
-        "feedback": feedback.drop(columns=["text_norm"]),
-        "quarantine": result.quarantine,
-        "ingest_counts": result.counts,
-        "clauses": clauses.drop(columns=["topic_doc"]),
-        "mentions": mentions,
-        "topics": topic_table,
-        **attribute.dimension_tables(taxonomy),
-    }
-    lap("attribute")
-    summary = {
-        **lineage,
-        "input_rows": int(result.counts["input_rows"].sum()),
-        "accepted": len(result.feedback),
-        "quarantined": len(result.quarantine),
-        "clauses": len(clauses),
-        "embedding": embed_stats,
-        "complaint_mentions": int((mentions["polarity"] == "complaint").sum()),
-        "topics": int((topic_table["topic_id"] >= 0).sum()),
-        "window": [str(window[0]), str(window[1])],
-    }
-    tables["runs"] = pd.DataFrame([{
-        "started_at": started_at, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
-        "input_rows": summary["input_rows"],
-        "accepted": summary["accepted"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
-        "window_start": window[0], "window_end": window[1], "sources": str(params.sources),
-        "period_grain": params.period.value,
-    }])
-    rows, paths = write_outputs(tables, params, lineage, taxonomy)
-    lap("publish")
-    report_path = write_report(params, lineage)
-    lap("report")
-    summary.update(timings=timings, table_rows=rows, database=str(params.database), parquet_dir=str(params.parquet_dir),
-                   report=str(report_path))
-    log.info("run %s: %s input rows, %s accepted, %s quarantined, %s clauses, %s topics",
-             lineage["run_id"], summary["input_rows"], summary["accepted"], summary["quarantined"],
-             summary["clauses"], summary["topics"])
+    sources = load_sources(params.sources)  # a wrong mapping is reported before any work starts
+    _check_grain(params)
+    spec = ScoringSpec(
+        embedder=params.embedder, embedder_model=params.embedder_model, cache_dir=params.cache_dir,
+        threads=worker_threads(params.runner, params.dask_address, params.dask_workers),
+        semantic_threshold=params.semantic_threshold, classifier_head=params.classifier_head,
+    )
+    embedder_id = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {})).model_id
+    stream = str(params.sources.resolve())
+    with run_lock(_target(params), params.lock_timeout_s):
+        watermark = publish.read_watermark(_target(params), stream)
+        window = resolve_window(params.window_start, params.window_end, incremental=params.incremental,
+                                watermark=watermark, today=today_in_china())
+        if window.empty:
+            log.info("nothing to do: window %s is empty (watermark %s)", window.key, watermark)
+            return {"skipped": True, "window": window.key, "watermark": str(watermark) if watermark else None}
+        key = run_key(sources, window, {
+            "taxonomy": taxonomy.version, "embedder": embedder_id,
+            "params": params.model_dump_json(include=_DECIDING_PARAMS),
+        })
+        store = result_storage(params.results_dir)
+
+        def resumable(t, stage: str):
+            return t.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=stage_key(key, stage)),
+                                  persist_result=True, result_storage=store, cache_expiration=timedelta(days=7))
+
+        lineage = {
+            "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+            "taxonomy_version": taxonomy.version, "embedder_id": embedder_id, "topic_model_version": "",
+        }
+        lap("setup")
+        result = resumable(ingest, "ingest")(params.sources)
+        lap("ingest")
+        feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
+            result.feedback, window, taxonomy, params.period, params.segmenter)
+        lap("preprocess")
+        scored = score_all(clauses, feedback, taxonomy, spec, task_runner(params.runner, params.dask_address, params.dask_workers),
+                           params.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
+        clauses, mentions, embeddings = scored.clauses, scored.mentions, scored.embeddings
+        lap("embed_classify")
+        data_window = (feedback["created_at"].min(), feedback["created_at"].max())
+        version, clauses, topic_table = resumable(topics, "topics")(
+            clauses, embeddings, mentions, params, lineage, data_window)
+        lineage["topic_model_version"] = version
+        lap("topics")
+        mentions = mentions.merge(clauses[["clause_id", "period"]], on="clause_id")
+        # Fact tables are derived inside the write, from every stored feedback of the periods touched.
+        tables = {
+            "feedback": feedback.drop(columns=["text_norm"]),
+            "quarantine": result.quarantine,
+            "ingest_counts": result.counts,
+            "clauses": clauses.drop(columns=["topic_doc"]),
+            "mentions": mentions,
+            "topics": topic_table,
+            **attribute.dimension_tables(taxonomy),
+        }
+        if window.end is not None:  # an open-ended run does not say which days are complete
+            mark = max(window.end, watermark) if watermark else window.end
+            tables["watermarks"] = pd.DataFrame([{
+                "stream": stream, "watermark": pd.Timestamp(mark), "updated_at": started_at,
+            }])
+        lap("attribute")
+        summary = {
+            **lineage,
+            "window": window.key,
+            "input_rows": int(result.counts["input_rows"].sum()),
+            "accepted": len(result.feedback),
+            "outside_window": int(in_counts["outside_window"].sum()),
+            "in_window": len(feedback),
+            "quarantined": len(result.quarantine),
+            "clauses": len(clauses),
+            "embedding": scored.stats,
+            "complaint_mentions": int((mentions["polarity"] == "complaint").sum()),
+            "topics": int((topic_table["topic_id"] >= 0).sum()),
+            "data_window": [str(data_window[0]), str(data_window[1])],
+        }
+        lo, hi = window.bounds()
+        tables["runs"] = pd.DataFrame([{
+            "started_at": started_at, "finished_at": datetime.now(timezone.utc).replace(tzinfo=None),
+            "input_rows": summary["input_rows"], "accepted": summary["accepted"],
+            "in_window": summary["in_window"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
+            "window_start": lo, "window_end": hi, "data_start": data_window[0], "data_end": data_window[1],
+            "sources": str(params.sources), "period_grain": params.period.value,
+        }]).astype({"window_start": "datetime64[us]", "window_end": "datetime64[us]"})  # typed even when open
+        replace = (window, [s.name for s in sources.sources])
+        rows, paths = write_outputs(tables, params, lineage, taxonomy, replace)
+        forget_results(params.results_dir, key, before=started)
+        lap("publish")
+        report_path = write_report(params, lineage)
+        lap("report")
+    summary.update(timings=timings, table_rows=rows, database=str(params.database_url or params.database),
+                   parquet_dir=str(params.parquet_dir), report=str(report_path))
+    publish_artifacts(summary, feedback, result, mentions, taxonomy, _target(params))
+    log.info("run %s, window %s: %s input rows, %s accepted (%s in window), %s quarantined, %s clauses, %s topics",
+             lineage["run_id"], window.key, summary["input_rows"], summary["accepted"], summary["in_window"],
+             summary["quarantined"], summary["clauses"], summary["topics"])
     return summary
+
+
+# Parameters that change what a stage computes (and so its persisted result); paths of outputs and
+# where the work runs do not.
+_DECIDING_PARAMS = {"sources", "taxonomy", "taxonomy_overlays", "classifier_head", "embedder", "embedder_model",
+                    "segmenter", "period", "refit_topics", "semantic_threshold", "models_dir"}

@@ -16,6 +16,7 @@ from pipeline.alerts import new_alerts, scan_mentions
 from pipeline.alerts.outbox import Outbox, outbox_rows
 from pipeline.ingest import ingest_sources, load_sources
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.windows import TIMEZONE
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -36,7 +37,9 @@ class RedlineParams(BaseModel):
 def read_new_feedback(sources: Path, lookback_hours: float | None) -> pd.DataFrame:
     feedback = ingest_sources(load_sources(sources)).feedback
     if lookback_hours is not None:
-        feedback = feedback[feedback["created_at"] >= datetime.now() - timedelta(hours=lookback_hours)]
+        # created_at is China wall time; "now" must be too, whatever time zone the machine runs in
+        now = datetime.now(TIMEZONE).replace(tzinfo=None)
+        feedback = feedback[feedback["created_at"] >= now - timedelta(hours=lookback_hours)]
     return feedback
 
 

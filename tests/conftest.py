@@ -50,6 +50,7 @@ def params_for(sources, work):
     return DailyParams(
         sources=sources, database=work / "voc.duckdb", parquet_dir=work / "out",
         models_dir=work / "models", cache_dir=work / "cache", report_dir=work / "reports",
+        results_dir=work / "results",
     )
 
 

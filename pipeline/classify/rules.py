@@ -149,7 +149,7 @@ class RuleMatcher:
                 terms = tuple(dict.fromkeys(t for t, _ in evidence))
                 hits.append(RuleHit(cid, "complaint", terms, negation_state(text, spans)))
                 continue
-            praise = [(t, s) for t in c.praise if t in found for s in found[t][:1]]
+            praise = [(t, s) for t in sorted(c.praise) if t in found for s in found[t][:1]]
             if praise:
                 state = negation_state(text, [praise[0][1]])
                 if state is None:
@@ -158,7 +158,9 @@ class RuleMatcher:
 
     @staticmethod
     def _complaint_evidence(c: _Compiled, found, text) -> list[tuple[str, tuple[int, int]]] | None:
-        for t in c.any:
+        # Sets iterate in a per-process hash order; sorting makes the evidence (and so the negation
+        # scope and matched terms) the same in every process: the longest term first, the most specific.
+        for t in sorted(c.any, key=lambda t: (-len(t), t)):
             if t in found:
                 return [(t, found[t][0])]
         for pat in c.wild:
@@ -166,7 +168,7 @@ class RuleMatcher:
             if m:
                 return [(m.group(0), m.span())]
         for groups, window, in_tokens in c.near:
-            per_group = [[(t, s) for t in g if t in found for s in found[t]] for g in groups]
+            per_group = [[(t, s) for t in sorted(g) if t in found for s in found[t]] for g in groups]
             if not all(per_group):
                 continue
             pos = _token_positions(text) if in_tokens else None

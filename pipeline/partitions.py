@@ -1,0 +1,71 @@
+"""Cutting clauses into partitions that can be scored anywhere, and putting the results back together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from pipeline.schema import require_columns
+
+
+@dataclass(frozen=True)
+class Scored:
+    """What scoring one partition produced.
+
+    Attributes:
+        clauses: the partition's clauses with `clause_polarity` added.
+        mentions: classify.MENTION_COLUMNS rows of the partition.
+        embeddings: float32 (n_clauses, d), aligned with `clauses`.
+        stats: embedding counts: texts, distinct, cached, embedded.
+    """
+
+    clauses: pd.DataFrame
+    mentions: pd.DataFrame
+    embeddings: np.ndarray
+    stats: dict[str, int]
+
+
+def partition_by_feedback(clauses: pd.DataFrame, max_rows: int) -> list[pd.DataFrame]:
+    """Consecutive slices of about `max_rows` clauses that never split one feedback's clauses.
+
+    A feedback stays whole so that anything judged over a whole message sees all of it in one place.
+
+    Args:
+        clauses: table with feedback_id, ordered so that a feedback's clauses are adjacent.
+        max_rows: target clauses per partition (a partition exceeds it only to finish a feedback).
+
+    Returns:
+        list of tables whose concatenation is `clauses` (same rows, same order).
+    """
+    require_columns(clauses, ["feedback_id"], "partition")
+    if max_rows < 1:
+        raise ValueError(f"partition size must be at least 1 clause, got {max_rows}")
+    if len(clauses) == 0:
+        return [clauses]
+    fid = clauses["feedback_id"].to_numpy()
+    # Positions where a new feedback starts: the only places a cut may go.
+    starts = np.flatnonzero(np.r_[True, fid[1:] != fid[:-1]])
+    if len(np.unique(fid)) != len(starts):
+        raise ValueError("clauses of one feedback must be adjacent before partitioning (sort by feedback_id)")
+    cuts, last = [0], 0
+    for s in starts[1:]:
+        if s - last >= max_rows:
+            cuts.append(int(s))
+            last = s
+    cuts.append(len(clauses))
+    return [clauses.iloc[a:b] for a, b in zip(cuts[:-1], cuts[1:])]
+
+
+def combine(parts: list[Scored]) -> Scored:
+    """Concatenate scored partitions in order; embedding counts are summed."""
+    if not parts:
+        raise ValueError("nothing to combine: no scored partitions")
+    keys = parts[0].stats.keys()
+    return Scored(
+        clauses=pd.concat([p.clauses for p in parts], ignore_index=True),
+        mentions=pd.concat([p.mentions for p in parts], ignore_index=True),
+        embeddings=np.vstack([p.embeddings for p in parts]).astype(np.float32, copy=False),
+        stats={k: int(sum(p.stats.get(k, 0) for p in parts)) for k in keys},
+    )

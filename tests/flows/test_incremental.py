@@ -1,0 +1,249 @@
+"""Windows, watermarks, re-runs, resuming after a crash, and the lock: the flow as operators run it."""
+
+from datetime import date
+
+import duckdb
+import pandas as pd
+import pytest
+
+from tests.conftest import params_for
+
+pytestmark = pytest.mark.slow
+
+CUT = date(2026, 7, 1)
+DETAILS = ["feedback", "clauses", "mentions"]
+FACTS = ["fact_category_counts", "fact_department_counts", "fact_feedback_volume"]
+
+
+@pytest.fixture(scope="module")
+def small_sample(tmp_path_factory):
+    from pipeline.sample_data import write_sample
+
+    out = tmp_path_factory.mktemp("small")
+    write_sample(out, n_rows=900, seed=11)
+    return out
+
+
+def _accepted_between(small_sample, start, end):
+    """Rows the generator made valid, created in [start, end): what a window run must accept."""
+    gt = pd.read_parquet(small_sample / "ground_truth.parquet")
+    ok = gt[~gt["is_bad_row"]]
+    created = pd.to_datetime(ok["created_at"])
+    mask = pd.Series(True, index=ok.index)
+    if start:
+        mask &= created >= pd.Timestamp(start)
+    if end:
+        mask &= created < pd.Timestamp(end)
+    return int(mask.sum())
+
+
+def _rows(db, names):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return {n: con.execute(f'SELECT count(*) FROM "{n}"').fetchall()[0][0] for n in names}
+
+
+def _table(db, sql):
+    with duckdb.connect(str(db), read_only=True) as con:
+        return con.execute(sql).df()
+
+
+@pytest.fixture(scope="module")
+def full_run(small_sample, tmp_path_factory, prefect_harness):
+    from flows.daily import daily
+
+    params = params_for(small_sample / "sources.yaml", tmp_path_factory.mktemp("full"))
+    return params, daily(params)
+
+
+@pytest.fixture(scope="module")
+def windowed(small_sample, tmp_path_factory, full_run, prefect_harness):
+    """The same data in two windows, the first one run twice; models shared with the full run."""
+    from flows.daily import daily
+
+    work = tmp_path_factory.mktemp("windows")
+    params = params_for(small_sample / "sources.yaml", work).model_copy(
+        update={"models_dir": full_run[0].models_dir})
+    first = daily(params.model_copy(update={"window_end": CUT}))
+    after_first = _rows(params.database, DETAILS + FACTS)
+    again = daily(params.model_copy(update={"window_end": CUT}))
+    after_again = _rows(params.database, DETAILS + FACTS)
+    second = daily(params.model_copy(update={"window_start": CUT}))
+    return params, first, again, second, after_first, after_again
+
+
+def test_a_window_takes_exactly_its_days(windowed, small_sample):
+    _, first, _, second, _, _ = windowed
+    assert first["in_window"] == _accepted_between(small_sample, None, CUT)
+    assert second["in_window"] == _accepted_between(small_sample, CUT, None)
+    # every accepted row is inside this window or outside it: nothing is dropped on the way
+    assert first["in_window"] + first["outside_window"] == first["accepted"]
+
+
+def test_rerunning_a_window_leaves_row_counts_unchanged(windowed):
+    params, _, _, _, after_first, after_again = windowed
+    assert after_again == after_first
+    dup = _table(params.database, "SELECT feedback_id, count(*) n FROM feedback GROUP BY 1 HAVING n > 1")
+    assert dup.empty
+
+
+def test_two_windows_give_the_same_tables_as_one_run(windowed, full_run):
+    params, *_ = windowed
+    full = full_run[0]
+    assert _rows(params.database, DETAILS) == _rows(full.database, DETAILS)
+    q = ("SELECT period, category_id, sum(complaints) AS c, sum(praise) AS p FROM fact_category_counts "
+         "GROUP BY ALL ORDER BY ALL")
+    pd.testing.assert_frame_equal(_table(params.database, q), _table(full.database, q))
+    q = "SELECT feedback_id, category_id, polarity FROM mentions ORDER BY ALL"
+    pd.testing.assert_frame_equal(_table(params.database, q), _table(full.database, q))
+
+
+def test_an_incremental_run_continues_from_the_watermark(small_sample, tmp_path, full_run, prefect_harness):
+    from flows.daily import daily
+
+    params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
+        update={"models_dir": full_run[0].models_dir, "incremental": True})
+    one = daily(params.model_copy(update={"window_end": date(2026, 5, 1)}))
+    assert one["window"] == "..2026-05-01"
+    two = daily(params.model_copy(update={"window_end": date(2026, 8, 1)}))
+    assert two["window"] == "2026-05-01..2026-08-01"
+    assert two["in_window"] == _accepted_between(small_sample, date(2026, 5, 1), date(2026, 8, 1))
+    nothing = daily(params.model_copy(update={"window_end": date(2026, 8, 1)}))
+    assert nothing == {"skipped": True, "window": "2026-08-01..2026-08-01", "watermark": "2026-08-01"}
+    # a backfill of an older window does not move the watermark back
+    daily(params.model_copy(update={"window_start": date(2026, 5, 1), "window_end": date(2026, 6, 1),
+                                    "incremental": False}))
+    wm = _table(params.database, "SELECT watermark FROM watermarks")["watermark"]
+    assert wm.tolist() == [pd.Timestamp("2026-08-01")]
+
+
+def test_a_failed_run_resumes_from_its_last_completed_stage(small_sample, tmp_path, full_run, prefect_harness,
+                                                            monkeypatch):
+    import flows.daily as daily_mod
+    import flows.scoring as scoring_mod
+    from prefect import task
+
+    params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
+        update={"models_dir": full_run[0].models_dir, "partition_rows": 500})
+    calls = {"ingest": 0, "embed": 0}
+    real_ingest, real_embed = daily_mod.ingest_sources, scoring_mod.embed_cached
+
+    def counting_ingest(*a, **k):
+        calls["ingest"] += 1
+        return real_ingest(*a, **k)
+
+    def counting_embed(*a, **k):
+        calls["embed"] += 1
+        return real_embed(*a, **k)
+
+    monkeypatch.setattr(daily_mod, "ingest_sources", counting_ingest)
+    monkeypatch.setattr(scoring_mod, "embed_cached", counting_embed)
+    real_topics = daily_mod.topics
+
+    @task
+    def crashing_topics(*a, **k):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(daily_mod, "topics", crashing_topics)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        daily_mod.daily(params)
+    partitions = calls["embed"]
+    assert calls["ingest"] == 1 and partitions > 1
+    assert not params.database.exists()  # nothing was written
+    assert any(params.results_dir.iterdir())  # the completed stages were kept for the re-run
+
+    monkeypatch.setattr(daily_mod, "topics", real_topics)
+    summary = daily_mod.daily(params)
+    assert calls == {"ingest": 1, "embed": partitions}  # nothing before the crash ran again
+    assert _rows(params.database, DETAILS) == _rows(full_run[0].database, DETAILS)
+    assert summary["accepted"] == full_run[1]["accepted"]
+    assert sorted(p.name for p in params.results_dir.iterdir()) == []  # a completed run leaves none behind
+
+
+def test_a_crash_inside_the_write_leaves_the_window_as_it_was(small_sample, tmp_path, full_run, prefect_harness,
+                                                              monkeypatch):
+    import flows.daily as daily_mod
+    from pipeline import publish
+
+    params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
+        update={"models_dir": full_run[0].models_dir, "window_end": CUT})
+    daily_mod.daily(params)
+    before = _rows(params.database, DETAILS + FACTS)
+    real = publish._replace
+
+    def dying(con, name, df, lineage):
+        if name == "mentions":
+            raise OSError("disk full")
+        return real(con, name, df, lineage)
+
+    monkeypatch.setattr(publish, "_replace", dying)
+    with pytest.raises(OSError, match="disk full"):
+        daily_mod.daily(params)
+    assert _rows(params.database, DETAILS + FACTS) == before
+
+
+def test_two_runs_on_one_database_cannot_interleave(tmp_path):
+    import multiprocessing as mp
+
+    from flows.resume import RunLockedError, run_lock
+
+    db = tmp_path / "voc.duckdb"
+    ready, release = mp.Event(), mp.Event()
+    holder = mp.get_context("fork").Process(target=_hold, args=(db, ready, release))
+    holder.start()
+    try:
+        assert ready.wait(30)
+        with pytest.raises(RunLockedError, match="another run is writing"):
+            with run_lock(db, timeout_s=0.5):
+                pass
+    finally:
+        release.set()
+        holder.join(30)
+    with run_lock(db, timeout_s=5):  # free again once the first run ended
+        pass
+
+
+def test_a_killed_run_does_not_keep_the_lock(tmp_path):
+    import multiprocessing as mp
+    import os
+    import signal
+
+    from flows.resume import run_lock
+
+    db = tmp_path / "voc.duckdb"
+    ready, release = mp.Event(), mp.Event()
+    holder = mp.get_context("fork").Process(target=_hold, args=(db, ready, release))
+    holder.start()
+    assert ready.wait(30)
+    os.kill(holder.pid, signal.SIGKILL)
+    holder.join(30)
+    with run_lock(db, timeout_s=5):
+        pass
+
+
+def _hold(db, ready, release):
+    from flows.resume import run_lock
+
+    with run_lock(db, timeout_s=5):
+        ready.set()
+        release.wait(60)
+
+
+def test_a_backfill_in_windows_gives_the_tables_of_one_run(small_sample, tmp_path, full_run, prefect_harness):
+    from flows.backfill import BackfillParams, backfill
+
+    daily = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
+        update={"models_dir": full_run[0].models_dir})
+    runs = backfill(BackfillParams(start=date(2026, 1, 1), end=date(2027, 1, 1), step_days=120, daily=daily))
+    assert [r["window"] for r in runs] == ["2026-01-01..2026-05-01", "2026-05-01..2026-08-29",
+                                           "2026-08-29..2026-12-27", "2026-12-27..2027-01-01"]
+    assert sum(r["in_window"] for r in runs) == full_run[1]["accepted"]
+    assert _rows(daily.database, DETAILS) == _rows(full_run[0].database, DETAILS)
+
+
+def test_a_backfill_that_ends_before_it_starts_is_refused():
+    from pydantic import ValidationError
+
+    from flows.backfill import BackfillParams
+
+    with pytest.raises(ValidationError, match="must be after start"):
+        BackfillParams(start=date(2026, 3, 1), end=date(2026, 2, 1))
