@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 import uuid
-from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -18,7 +17,8 @@ from pydantic import BaseModel, Field
 from pipeline import attribute, publish
 from pipeline.classify import Classifier
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
-from pipeline.discover.store import latest_version, new_version, set_latest
+from pipeline.discover.over_time import trend_tables
+from pipeline.discover.store import latest_version, new_version, save_aligned
 from pipeline.errors import InputError, NotEnoughDataError
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
@@ -110,8 +110,7 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
                 "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
                 "created_at": datetime.now(timezone.utc).isoformat(),
             }
-            model.save(params.models_dir / version, manifest)
-            set_latest(params.models_dir, version)
+            model, _ = save_aligned(model, params.models_dir, version, manifest)  # ids stable across refits
     if model is None and latest is not None:
         model, version = TopicModel.load(params.models_dir / latest), latest
     if model is None:
@@ -124,7 +123,9 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
 def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy):
-    derive = partial(attribute.fact_tables, taxonomy=taxonomy)
+    def derive(details):  # fact tables, plus topics over time, from every stored row of the periods touched
+        return {**attribute.fact_tables(details, taxonomy=taxonomy), **trend_tables(details)}
+
     rows = publish.write_duckdb(params.database, tables, lineage, derive=derive)
     paths = publish.export_parquet(params.database, params.parquet_dir, sorted(rows))
     return rows, paths

@@ -13,6 +13,14 @@ LINEAGE_COLUMNS = [
     "centroid_similarity", "keyword_similarity",
 ]
 EVENTS = ("kept", "new", "split", "merged", "retired")
+_DTYPES = {"topic_model_version": "string", "topic_id": "int64", "event": "string", "previous_version": "string",
+           "previous_topic_ids": "string", "similarity": "float64", "centroid_similarity": "float64",
+           "keyword_similarity": "float64"}
+
+
+def _table(rows: list[dict]) -> pd.DataFrame:
+    # Typed even when a column is all empty (a first fit has no previous version): DuckDB needs a type.
+    return pd.DataFrame(rows, columns=LINEAGE_COLUMNS).astype(_DTYPES)
 
 
 def topic_similarity(prev: TopicModel, new: TopicModel, centroid_weight: float = 0.7) -> tuple[np.ndarray, ...]:
@@ -77,7 +85,7 @@ def align_topics(
     new_ids = [int(t) for t in new.topic_ids_]
     if prev is None or prev.centroids_ is None or not len(prev.topic_ids_):
         rows = [_row(version, t, "new", None, [], 0.0, 0.0, 0.0) for t in new_ids]
-        return new.relabeled({t: t for t in new_ids}, max(new_ids) + 1), pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
+        return new.relabeled({t: t for t in new_ids}, max(new_ids) + 1), _table(rows)
     combined, cent, kw = topic_similarity(prev, new)
     prev_ids = [int(t) for t in prev.topic_ids_]
     r, c = linear_sum_assignment(-combined)
@@ -107,7 +115,7 @@ def align_topics(
         if j not in matched_prev and str(p) not in merged_away:
             i = int(np.argmax(combined[:, j]))
             rows.append(_row(version, p, "retired", previous_version, [p], combined[i, j], cent[i, j], kw[i, j]))
-    return new.relabeled(mapping, next_id), pd.DataFrame(rows, columns=LINEAGE_COLUMNS)
+    return new.relabeled(mapping, next_id), _table(rows)
 
 
 def _row(version, topic_id, event, prev_version, sources, sim, cent, kw) -> dict:

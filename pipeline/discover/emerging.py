@@ -22,6 +22,10 @@ from pipeline.discover.topics import OUTLIER
 from pipeline.schema import require_columns
 
 MIN_EXPECTED_FOR_DISPERSION = 5.0
+_DTYPES = {"kind": "string", "key": "string", "count": "int64", "period_feedback": "int64", "rate": "float64",
+           "baseline_count": "int64", "baseline_feedback": "int64", "baseline_rate": "float64", "growth": "float64",
+           "dispersion": "float64", "p_value": "float64", "q_value": "float64", "is_emerging": "bool",
+           "baseline_periods": "string"}
 EMERGING_COLUMNS = [
     "period", "kind", "key", "count", "period_feedback", "rate", "baseline_count", "baseline_feedback",
     "baseline_rate", "growth", "dispersion", "p_value", "q_value", "is_emerging", "baseline_periods",
@@ -89,7 +93,7 @@ def detect_emerging(
         raise ValueError(f"detect_emerging: period {period} has no feedback volume; known periods {periods}")
     before = [p for p in periods if p < period][-baseline_periods:]
     if len(before) < min_baseline_periods:
-        return pd.DataFrame(columns=EMERGING_COLUMNS)
+        return _empty()
     wide = counts.pivot_table(index=["kind", "key"], columns="period", values="count", aggfunc="sum", fill_value=0)
     for p in [*before, period]:
         if p not in wide.columns:
@@ -135,4 +139,8 @@ def scan_periods(counts: pd.DataFrame, volume: pd.Series, **kwargs) -> pd.DataFr
     """
     frames = [detect_emerging(counts, volume, period=p, **kwargs) for p in sorted(volume.index)]
     frames = [f for f in frames if len(f)]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=EMERGING_COLUMNS)
+    return pd.concat(frames, ignore_index=True) if frames else _empty()
+
+
+def _empty() -> pd.DataFrame:
+    return pd.DataFrame(columns=EMERGING_COLUMNS).astype(_DTYPES)

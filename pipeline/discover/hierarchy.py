@@ -26,7 +26,9 @@ def topic_hierarchy(model: TopicModel, sizes: dict[int, int] | None = None, n_wo
     """
     ids = [int(t) for t in model.topic_ids_]
     if len(ids) < 2:
-        return pd.DataFrame(columns=HIERARCHY_COLUMNS)
+        return pd.DataFrame(columns=HIERARCHY_COLUMNS).astype(
+            {"node_id": "string", "label": "string", "left_id": "string", "right_id": "string", "distance": "float64",
+             "topic_ids": "string", "size": "int64"})
     sizes = sizes or {}
     z = linkage(model.centroids_.astype(np.float64), method="average", metric="cosine")
     nodes: list[tuple[str, list[int]]] = [(str(t), [t]) for t in ids]

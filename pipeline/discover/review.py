@@ -212,3 +212,15 @@ def accept_proposal(review_path: str | Path, proposal_id: str, taxonomy_path: st
             p.decision = "accepted"
     write_review(review_path, review)
     return load_taxonomy(out_path)
+
+
+def topic_examples(clauses: pd.DataFrame, period, n: int = 8) -> dict[int, list[str]]:
+    """Per topic, its distinct clauses of `period` closest to the topic centroid (best first).
+
+    Args:
+        clauses: period, topic_id, topic_similarity, clause.
+    """
+    require_columns(clauses, ["period", "topic_id", "topic_similarity", "clause"], "topic_examples")
+    c = clauses[(clauses["period"] == period) & (clauses["topic_id"] >= 0)]
+    c = c.sort_values("topic_similarity", ascending=False).drop_duplicates(["topic_id", "clause"])
+    return {int(t): g["clause"].head(n).tolist() for t, g in c.groupby("topic_id")}
