@@ -163,5 +163,9 @@ def taxonomy_lint(files: list[Path] = typer.Argument(..., help="taxonomy YAML fi
     raise typer.Exit(1 if failed else 0)
 
 
+from pipeline.cli_topics import register as _register_topics  # noqa: E402  (needs `app` defined above)
+
+_register_topics(app)
+
 if __name__ == "__main__":
     app()

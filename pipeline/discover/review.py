@@ -186,10 +186,11 @@ def accept_proposal(review_path: str | Path, proposal_id: str, taxonomy_path: st
     rt = YAML()
     rt.preserve_quotes = True
     rt.width = 4096
+    rt.indent(mapping=2, sequence=4, offset=2)  # the taxonomy files' own layout
     doc = rt.load(Path(taxonomy_path).read_text(encoding="utf-8"))
-    entry = {"name": draft.name, "parent": draft.parent, "severity": draft.severity, "owners": dict(draft.owners),
-             "rules": {k: list(v) for k, v in draft.rules.items()},
-             "examples": {k: list(v) for k, v in draft.examples.items() if v}}
+    entry = {"name": draft.name, "parent": draft.parent, "severity": draft.severity, "owners": _flow(draft.owners),
+             "rules": {k: _flow(v) for k, v in draft.rules.items()},
+             "examples": {k: _flow(v) for k, v in draft.examples.items() if v}}
     doc["categories"][draft.id] = {k: v for k, v in entry.items() if v is not None}
     doc["version"] = f"{doc['version']}+{re.sub(r'[^A-Za-z0-9_]+', '_', draft.id)}"
     buf = io.StringIO()
@@ -212,6 +213,15 @@ def accept_proposal(review_path: str | Path, proposal_id: str, taxonomy_path: st
             p.decision = "accepted"
     write_review(review_path, review)
     return load_taxonomy(out_path)
+
+
+def _flow(value):
+    """A list or mapping written inline (`[a, b]`, `{a: 1}`), as the taxonomy files write them."""
+    from ruamel.yaml.comments import CommentedMap, CommentedSeq
+
+    out = CommentedMap(value) if isinstance(value, dict) else CommentedSeq(value)
+    out.fa.set_flow_style()
+    return out
 
 
 def topic_examples(clauses: pd.DataFrame, period, n: int = 8) -> dict[int, list[str]]:
