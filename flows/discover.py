@@ -48,6 +48,7 @@ class DiscoverParams(BaseModel):
     alpha: float = Field(0.01, gt=0, lt=1, description="false discovery rate of the emerging test")
     min_topic_size: int | None = Field(None, ge=2, description="HDBSCAN min_cluster_size; default n/400")
     max_fit_docs: int = Field(15000, ge=100, description="distinct clauses sampled for the fit")
+    calibrate_thresholds: bool = Field(False, description="per-topic join thresholds from the fit instead of cosine 0.55")
     random_state: int = 42
 
 
@@ -80,6 +81,7 @@ def embed(texts: list[str], embedder, cache_dir: Path) -> np.ndarray:
 def fit_topics(docs: list[str], embeddings: np.ndarray, params: DiscoverParams, manifest: dict):
     with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
         model = TopicModel(min_topic_size=params.min_topic_size, max_fit_docs=params.max_fit_docs,
+                           min_similarity=None if params.calibrate_thresholds else 0.55,
                            random_state=params.random_state).fit(docs, embeddings)
     version = new_version(manifest["embedder_id"], manifest["taxonomy_version"], len(docs))
     model, lineage = save_aligned(model, params.models_dir, version, {**manifest, "version": version,

@@ -180,6 +180,10 @@ def accept_proposal(review_path: str | Path, proposal_id: str, taxonomy_path: st
     if terms:
         draft.rules = {"any": terms}
         draft.examples = {"match": [e for e in prop.examples if any(t in e for t in terms)][:5], "no_match": []}
+        if not draft.examples["match"]:
+            # A category whose rules match none of the clauses that made it emerge describes something else.
+            raise InputError(f"none of proposal {proposal_id}'s example clauses contains any of the terms {terms}",
+                             file=review_path)
     base = load_taxonomy(taxonomy_path)
     if draft.id in base.categories:
         raise InputError(f"category id '{draft.id}' already exists; pass another with --category-id", file=taxonomy_path)
