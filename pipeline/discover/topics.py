@@ -14,6 +14,7 @@ import pandas as pd
 from pipeline.errors import ModelNotAvailableError, NotEnoughDataError, VocError
 
 OUTLIER = -1
+CALIBRATION_CEILING = 0.55  # a calibrated threshold is never stricter than the fixed default
 
 
 class TopicModel:
@@ -31,7 +32,8 @@ class TopicModel:
             threshold per topic from the fit (see `calibration_quantile`).
         calibration_quantile: with min_similarity None, a topic's threshold is this quantile of the
             similarities of the clauses HDBSCAN put in it: a clause joins when it is at least as close
-            as (1 - q) of the topic's own members. Floored at `min_similarity_floor`.
+            as (1 - q) of the topic's own members, clipped to [min_similarity_floor, 0.55]: never
+            stricter than the fixed default, looser for topics whose members are spread out.
         min_similarity_floor: no calibrated threshold goes below this (keeps unrelated text out).
         top_n_words: keywords kept per topic.
         random_state: fixes UMAP and the sample, so a refit on the same data gives the same topics.
@@ -161,7 +163,8 @@ class TopicModel:
         out = np.empty(len(ids), dtype=np.float32)
         for j, t in enumerate(ids):
             member_sims = emb[topics == t] @ cents[j]
-            out[j] = max(self.min_similarity_floor, float(np.quantile(member_sims, self.calibration_quantile)))
+            q = float(np.quantile(member_sims, self.calibration_quantile))
+            out[j] = min(max(self.min_similarity_floor, q), CALIBRATION_CEILING)
         return out
 
     def relabeled(self, mapping: dict[int, int], next_topic_id: int) -> TopicModel:
