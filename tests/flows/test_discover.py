@@ -1,0 +1,67 @@
+"""The voc-discover flow on the daily flow's output: aligned refits, emerging issues, review file."""
+
+import shutil
+from datetime import date
+
+import duckdb
+import pytest
+
+from pipeline.discover.review import read_review
+
+
+@pytest.fixture(scope="module")
+def discovered(daily_runs, tmp_path_factory):
+    from flows.discover import DiscoverParams, discover_flow
+
+    daily_params, _, _ = daily_runs
+    work = tmp_path_factory.mktemp("discover")
+    shutil.copy(daily_params.database, work / "voc.duckdb")
+    shutil.copytree(daily_params.models_dir, work / "models")
+    params = DiscoverParams(database=work / "voc.duckdb", models_dir=work / "models", cache_dir=daily_params.cache_dir,
+                            review_dir=work / "review", as_of=date(2026, 9, 30))
+    first = discover_flow(params)
+    second = discover_flow(params)
+    return params, first, second
+
+
+@pytest.mark.slow
+def test_discover_flags_the_surge_and_writes_its_tables(discovered, planted):
+    params, first, second = discovered
+    assert first["period"] == "2026-09-01"
+    flagged = {(e["kind"], e["key"]) for e in first["emerging"]}
+    assert ("category", planted["ota_surge"]["category"]) in flagged
+    with duckdb.connect(str(params.database), read_only=True) as con:
+        v = first["topic_model_version"]
+        n_lineage = con.execute("SELECT count(*) FROM topic_lineage WHERE topic_model_version = ?", [v]).fetchone()[0]
+        n_hier = con.execute("SELECT count(*) FROM topic_hierarchy WHERE topic_model_version = ?", [v]).fetchone()[0]
+        # A re-run for the same period replaces that period's emerging rows: the second run's are stored.
+        emerging = con.execute("SELECT * FROM emerging").df()
+        topics = con.execute("SELECT * FROM topics WHERE topic_model_version = ? AND topic_id >= 0", [v]).df()
+    assert n_lineage >= first["topics"] and n_hier == first["topics"] - 1
+    assert emerging["period"].astype(str).str[:10].eq("2026-09-01").all()
+    assert set(emerging["topic_model_version"]) == {second["topic_model_version"]}
+    assert emerging["is_emerging"].sum() == len(second["emerging"]) and (emerging["count"] >= 10).all()
+    assert len(topics) == first["topics"]
+    review = read_review(first["review_file"])
+    assert review.period == "2026-09-01" and [p.key for p in review.proposals][0] == planted["ota_surge"]["category"]
+
+
+@pytest.mark.slow
+def test_a_second_refit_keeps_the_topic_ids(discovered):
+    _, first, second = discovered
+    events = second["lineage_events"]
+    kept = events.get("kept", 0) + events.get("merged", 0)
+    assert kept >= 0.9 * first["topics"], events
+    assert second["topic_model_version"] != first["topic_model_version"]
+
+
+@pytest.mark.slow
+def test_daily_flow_publishes_topics_over_time(daily_runs):
+    params, _, _ = daily_runs
+    with duckdb.connect(str(params.database), read_only=True) as con:
+        trend = con.execute("SELECT period, sum(clauses) AS c, max(period_feedback) AS f FROM fact_topic_trend GROUP BY 1").df()
+        clauses = con.execute("SELECT period, count(*) AS c FROM clauses GROUP BY 1").df()
+        feedback = con.execute("SELECT period, count(*) AS f FROM feedback GROUP BY 1").df()
+    got = trend.merge(clauses, on="period", suffixes=("", "_clauses")).merge(feedback, on="period", suffixes=("", "_fb"))
+    assert len(got) == 6
+    assert (got["c"] == got["c_clauses"]).all() and (got["f"] == got["f_fb"]).all()
