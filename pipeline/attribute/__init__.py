@@ -12,10 +12,11 @@ from pipeline.attribute.counts import (
     feedback_volume,
     topic_counts,
 )
-from pipeline.attribute.drivers import REMAINDER, nps_change, nps_drivers
+from pipeline.attribute.drivers import REMAINDER, excess_impact, nps_change, nps_drivers
 from pipeline.attribute.tables import fact_tables
 
 __all__ = [
     "DIMENSIONS", "Period", "REMAINDER", "add_period", "category_counts", "department_counts", "dimension_tables",
-    "fact_tables", "feedback_categories", "feedback_volume", "nps_change", "nps_drivers", "topic_counts",
+    "excess_impact", "fact_tables", "feedback_categories", "feedback_volume", "nps_change", "nps_drivers",
+    "topic_counts",
 ]

@@ -130,6 +130,44 @@ def _fit_periods(resp: pd.DataFrame, X: pd.DataFrame, min_complaining: int) -> l
     return rows
 
 
+def excess_impact(drivers: pd.DataFrame, category_id: str, period, baseline: list | None = None) -> dict:
+    """How far a category's NPS impact in one period exceeds its usual impact: the size of a surge.
+
+    The excess is impact(period) - mean impact over the baseline periods, i.e. the NPS points the
+    period lost to the category beyond what it costs in a normal period. Its standard error combines
+    the period's robust standard error with the baseline mean's (the periods' fits are independent).
+
+    Args:
+        drivers: nps_drivers output.
+        category_id: the category.
+        period: the period to test (a value of drivers["period"]).
+        baseline: the periods to compare with; default every other period where the category was
+            estimated.
+
+    Returns:
+        {"excess", "ci_low", "ci_high", "impact", "baseline_impact", "baseline_periods"}: NPS points,
+        95% interval.
+
+    Raises:
+        ValueError: the category was not estimated in `period` or in any baseline period.
+    """
+    require_columns(drivers, ["period", "category_id", "impact_points", "ci_low", "ci_high", "mention_share"],
+                    "excess_impact")
+    rows = drivers[drivers["category_id"] == category_id].set_index("period")
+    if period not in rows.index:
+        raise ValueError(f"Category {category_id!r} has no NPS driver estimate for period {period} "
+                         f"(fewer than the minimum complaining respondents, or no NPS scores).")
+    base = rows.drop(index=period) if baseline is None else rows.loc[rows.index.intersection(baseline)]
+    if base.empty:
+        raise ValueError(f"Category {category_id!r} has no baseline period to compare {period} with.")
+    se = (rows["ci_high"] - rows["ci_low"]) / (2 * 1.959964) * rows["mention_share"]
+    impact, base_impact = float(rows.loc[period, "impact_points"]), float(base["impact_points"].mean())
+    half = 1.959964 * float(np.sqrt(se[period] ** 2 + (se[base.index] ** 2).sum() / len(base) ** 2))
+    excess = impact - base_impact
+    return {"excess": excess, "ci_low": excess - half, "ci_high": excess + half, "impact": impact,
+            "baseline_impact": base_impact, "baseline_periods": list(base.index)}
+
+
 def period_nps(feedback: pd.DataFrame) -> pd.Series:
     """NPS (% promoters - % detractors) per period over respondents with a score."""
     score = pd.to_numeric(feedback["nps"], errors="coerce").astype("float64")
