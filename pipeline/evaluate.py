@@ -53,3 +53,31 @@ def score_categories(predicted: pd.DataFrame, truth: pd.DataFrame, categories: l
         "feedback": len(gold),
     }
     return table, overall
+
+
+def truth_tables(ground_truth: pd.DataFrame, grain: str = "month") -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The generator's true categories as the pipeline's feedback and mention tables.
+
+    For measuring what attribution recovers independently of the classifier: NPS drivers fitted on
+    these tables see exactly the complaints and praise the generator planted.
+
+    Args:
+        ground_truth: ground_truth.parquet of a generated sample.
+        grain: period grain for the feedback's `period` column.
+
+    Returns:
+        (feedback, mentions): feedback has feedback_id (source:source_id, as ingest builds it),
+        created_at, nps and period over the good rows; mentions has feedback_id, category_id and
+        polarity (complaint or praise), one row per true category.
+    """
+    from pipeline.attribute import add_period
+
+    require_columns(ground_truth, ["source", "source_id", "created_at", "nps_score", "is_bad_row",
+                                   "true_categories", "praised_categories"], "truth_tables")
+    good = ground_truth[~ground_truth["is_bad_row"]]
+    good = good.assign(feedback_id=good["source"] + ":" + good["source_id"].astype(str), nps=good["nps_score"])
+    feedback = add_period(good[["feedback_id", "created_at", "nps"]], grain)
+    rows = [(f, c, polarity) for f, complaints, praised in
+            zip(good["feedback_id"], good["true_categories"], good["praised_categories"])
+            for polarity, cats in (("complaint", complaints), ("praise", praised)) for c in cats.split("|") if c]
+    return feedback.reset_index(drop=True), pd.DataFrame(rows, columns=["feedback_id", "category_id", "polarity"])

@@ -9,19 +9,11 @@ import pytest
 
 from pipeline import attribute
 from pipeline.attribute.drivers import period_nps
+from pipeline.evaluate import truth_tables
 from pipeline.sample_data import generate
 
 LAG = "product.cockpit.lag"
 SEPT = dt.date(2026, 9, 1)
-
-
-def truth_tables(gt: pd.DataFrame):
-    """feedback and mentions built from the ground truth's true complaint and praise categories."""
-    good = gt[~gt["is_bad_row"]].assign(feedback_id=lambda d: d["source"] + ":" + d["source_id"].astype(str))
-    fb = attribute.add_period(good.assign(nps=good["nps_score"])[["feedback_id", "created_at", "nps"]], "month")
-    rows = [(f, c, pol) for f, comp, pr in zip(good["feedback_id"], good["true_categories"], good["praised_categories"])
-            for pol, cats in (("complaint", comp), ("praise", pr)) for c in cats.split("|") if c]
-    return fb, pd.DataFrame(rows, columns=["feedback_id", "category_id", "polarity"])
 
 
 def surge_excess(drivers: pd.DataFrame) -> dict:
