@@ -142,12 +142,20 @@ class Classifier:
         rows: list[tuple] = []
         claimed: list[set[str]] = []
         unclaimed: list[int] = []
+        # Feedback repeats itself ("车机卡顿", "希望尽快解决"): without feedback-scope rules a clause's
+        # rule hits and their polarity depend on its text alone, so each distinct text is matched once.
+        memo: dict[str, list[tuple]] = {}
         for i, text in enumerate(texts):
-            hits = [h for h in self.matcher_.match(text, context[fids[i]] if context else None)
-                    if allowed is None or allowed(i, h.category_id)]
-            for h in hits:
-                pol = "praise" if h.kind == "praise" else self._polarity(h.category_id, text, h.state)
-                rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
+            found = memo.get(text) if context is None else None
+            if found is None:
+                found = [(h, "praise" if h.kind == "praise" else self._polarity(h.category_id, text, h.state))
+                         for h in self.matcher_.match(text, context[fids[i]] if context else None)]
+                if context is None:
+                    memo[text] = found
+            hits = [h for h, _ in found if allowed is None or allowed(i, h.category_id)]
+            for h, pol in found:
+                if allowed is None or allowed(i, h.category_id):
+                    rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
             claimed.append({h.category_id for h in hits})
             if not hits and text:
                 unclaimed.append(i)

@@ -106,6 +106,21 @@ def test_multi_label_polarity_and_filters(tax):
         clf.classify(df.drop(columns="channel"))
 
 
+def test_repeated_texts_get_the_same_mentions_unless_the_feedback_differs(tax):
+    """Each distinct text is matched once; filters and feedback-scoped rules still see every row."""
+    clf = Classifier(tax, semantic_threshold=None).fit()
+    df = clauses_of([("a", "这款车召回了"), ("a", "赶紧去店里"), ("b", "看到一条新闻"), ("b", "这款车召回了"),
+                     ("c", "车机很卡"), ("d", "车机很卡"), ("e", "销售态度差"), ("f", "销售态度差")],
+                    channel=["app", "app", "app", "app", "app", "dealer", "dealer", "app"])
+    _, m = clf.classify(df)
+    got = {(r.clause_id, r.category_id) for r in m.itertuples()}
+    assert ("a#0", "product.recall") in got and ("b#3", "product.recall") not in got  # context decides
+    assert ("c#4", "product.lag") in got and ("d#5", "product.lag") in got
+    assert ("e#6", "service.attitude") in got and not any(c == "f#7" for c, _ in got)  # filter per row
+    lag = m[m["category_id"] == "product.lag"].drop(columns=["clause_id", "feedback_id"])
+    assert len(lag) == 2 and lag.iloc[0].equals(lag.iloc[1])
+
+
 @pytest.mark.parametrize("text,tone", [
     ("动力很足，开着很爽", "praise"), ("动力有点肉", "complaint"), ("油耗不高也不算低", "neutral"),
     ("价格不贵", "praise"), ("这车油耗多少？", "question"), ("空间没问题", "praise"), ("做工不好", "complaint"),
