@@ -20,6 +20,7 @@ from pipeline.attribute.config import load_economics, load_leaderboard
 from pipeline.report import html as report_html
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
 from pipeline.discover.over_time import trend_tables
+from pipeline.discover.guide import claimed_categories
 from pipeline.discover.store import latest_version, new_version, save_aligned
 from pipeline.errors import InputError, NotEnoughDataError
 from pipeline.embed import EmbedderName, get_embedder
@@ -110,10 +111,11 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
     log = get_run_logger()
     latest = latest_version(params.models_dir)
     model, version = None, None
+    claimed = claimed_categories(clauses, mentions)  # guides the fit and the assignment alike
     if params.refit_topics or latest is None:
         try:
             with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
-                model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
+                model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings, categories=claimed)
         except NotEnoughDataError as exc:
             log.warning("topic model not fitted: %s; %s", exc,
                         f"assigning to the saved model {latest}" if latest else "this run has no topics")
@@ -132,7 +134,7 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
     if model is None:
         no_topics = clauses.assign(topic_id=OUTLIER, topic_similarity=np.float32(0))
         return NO_TOPIC_MODEL, no_topics, pd.DataFrame(columns=TOPIC_COLUMNS)
-    topic_ids, sims = model.assign(embeddings)
+    topic_ids, sims = model.assign(embeddings, claimed)
     clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
     return version, clauses, describe_topics(model, clauses, mentions, sims)
 
