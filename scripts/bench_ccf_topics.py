@@ -17,7 +17,8 @@ daily flow runs) and fits on the same embeddings:
   7. the same with larger topics (min_topic_size n/150),
 and, for reference, the taxonomy's claims alone (unclaimed comments = one cluster).
 For each: topics, outlier share, purity (share of non-outlier comments in their topic's majority aspect)
-and NMI against the aspect labels, over all comments (outliers = one more cluster) and the non-outliers.
+and NMI against the aspect labels, over all comments (outliers = one more cluster) and the non-outliers;
+for the comments no aspect claims (where a guided fit is on its own), the share given a topic and their purity.
 The aspect labels are used for scoring only, never for fitting.
 
 Subsets: the taxonomy's rules were tuned looking at the dev split of scripts/bench_ccf_classify.py
@@ -47,17 +48,25 @@ from pipeline.preprocess import Segmenter, normalize_text, segment_clauses  # no
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 
-def scores(topics: np.ndarray, labels: np.ndarray) -> dict:
-    """Outlier share, purity and NMI of topic ids (-1 = outlier) against true labels."""
+def scores(topics: np.ndarray, labels: np.ndarray, unclaimed: np.ndarray) -> dict:
+    """Outlier share, purity and NMI of topic ids (-1 = outlier) against true labels.
+
+    `unclaimed` (bool, n) marks the comments no aspect claims: the share of them given a topic and the
+    purity of those is where discovery happens (claimed comments follow the taxonomy when guided).
+    """
     inl = topics != OUTLIER
     t, y = topics[inl], labels[inl]
     ct = pd.crosstab(t, y) if inl.any() else pd.DataFrame()
+    u = inl & unclaimed
+    cu = pd.crosstab(topics[u], labels[u]) if u.any() else pd.DataFrame()
     return {
         "topics": int(len(set(t.tolist()))),
         "outliers": round(float(1 - inl.mean()), 3),
         "purity": round(float(ct.max(axis=1).sum() / max(inl.sum(), 1)), 3),
         "nmi_all": round(float(normalized_mutual_info_score(labels, topics)), 3),
         "nmi_inliers": round(float(normalized_mutual_info_score(y, t)), 3) if inl.any() else 0.0,
+        "unclaimed_assigned": round(float(u.sum() / max(unclaimed.sum(), 1)), 3),
+        "unclaimed_purity": round(float(cu.max(axis=1).sum() / max(u.sum(), 1)), 3),
     }
 
 
@@ -74,10 +83,11 @@ def run(name: str, df: pd.DataFrame, emb: np.ndarray, claimed: np.ndarray, seed:
     from umap import UMAP
 
     labels, docs, tokens = df["subjects"].to_numpy(), df["topic_doc"].tolist(), df["tokens"].tolist()
+    unclaimed = pd.isna(claimed)
     rows = []
 
     def add(model: str, topics: np.ndarray, t0: float) -> None:
-        rows.append({"model": model, **scores(np.asarray(topics), labels), "seconds": round(time.perf_counter() - t0, 1)})
+        rows.append({"model": model, **scores(np.asarray(topics), labels, unclaimed), "seconds": round(time.perf_counter() - t0, 1)})
         print(f"  [{name}] {rows[-1]}", flush=True)
 
     def umap() -> UMAP:  # BERTopic's default UMAP, seeded
