@@ -20,6 +20,7 @@ from pipeline.attribute.config import load_economics, load_leaderboard
 from pipeline.report import html as report_html
 from pipeline.discover import OUTLIER, TOPIC_COLUMNS, TopicModel, describe_topics
 from pipeline.discover.over_time import trend_tables
+from pipeline.discover.guide import claimed_categories
 from pipeline.discover.store import latest_version, new_version, save_aligned
 from pipeline.errors import InputError, NotEnoughDataError
 from pipeline.embed import EmbedderName, get_embedder
@@ -106,14 +107,16 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
     Too little data for a fit is not a failure of the run: categories and counts do not depend on
     topics. The run keeps the saved model if there is one, and otherwise goes on without topics.
+    Returns (model version, clauses with topic_id, topics table, lineage of a fit in this run or empty).
     """
     log = get_run_logger()
     latest = latest_version(params.models_dir)
-    model, version = None, None
+    model, version, topic_lineage = None, None, pd.DataFrame()
+    claimed = claimed_categories(clauses, mentions)  # guides the fit and the assignment alike
     if params.refit_topics or latest is None:
         try:
             with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
-                model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
+                model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings, categories=claimed)
         except NotEnoughDataError as exc:
             log.warning("topic model not fitted: %s; %s", exc,
                         f"assigning to the saved model {latest}" if latest else "this run has no topics")
@@ -126,15 +129,15 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
                 "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
                 "created_at": datetime.now(timezone.utc).isoformat(),
             }
-            model, _ = save_aligned(model, params.models_dir, version, manifest)  # ids stable across refits
+            model, topic_lineage = save_aligned(model, params.models_dir, version, manifest)  # ids stable across refits
     if model is None and latest is not None:
         model, version = TopicModel.load(params.models_dir / latest), latest
     if model is None:
         no_topics = clauses.assign(topic_id=OUTLIER, topic_similarity=np.float32(0))
-        return NO_TOPIC_MODEL, no_topics, pd.DataFrame(columns=TOPIC_COLUMNS)
-    topic_ids, sims = model.assign(embeddings)
+        return NO_TOPIC_MODEL, no_topics, pd.DataFrame(columns=TOPIC_COLUMNS), topic_lineage
+    topic_ids, sims = model.assign(embeddings, claimed)
     clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
-    return version, clauses, describe_topics(model, clauses, mentions, sims)
+    return version, clauses, describe_topics(model, clauses, mentions, sims), topic_lineage
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
@@ -231,7 +234,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         clauses, mentions, embeddings = scored.clauses, scored.mentions, scored.embeddings
         lap("embed_classify")
         data_window = (feedback["created_at"].min(), feedback["created_at"].max())
-        version, clauses, topic_table = resumable(topics, "topics")(
+        version, clauses, topic_table, topic_lineage = resumable(topics, "topics")(
             clauses, embeddings, mentions, params, lineage, data_window)
         lineage["topic_model_version"] = version
         lap("topics")
@@ -246,6 +249,8 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "topics": topic_table,
             **attribute.dimension_tables(taxonomy),
         }
+        if len(topic_lineage):  # this run fitted a model: its lineage goes beside the discover flow's
+            tables["topic_lineage"] = topic_lineage
         if window.end is not None:  # an open-ended run does not say which days are complete
             mark = max(window.end, watermark) if watermark else window.end
             tables["watermarks"] = pd.DataFrame([{

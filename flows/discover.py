@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from pipeline import publish
 from pipeline.discover import TopicModel, describe_topics
 from pipeline.discover.emerging import detect_emerging, period_counts
+from pipeline.discover.guide import claimed_categories
 from pipeline.discover.hierarchy import topic_hierarchy
 from pipeline.discover.review import ReviewFile, build_proposals, topic_examples, write_review
 from pipeline.discover.store import new_version, save_aligned
@@ -48,7 +49,9 @@ class DiscoverParams(BaseModel):
     alpha: float = Field(0.01, gt=0, lt=1, description="false discovery rate of the emerging test")
     min_topic_size: int | None = Field(None, ge=2, description="HDBSCAN min_cluster_size; default n/400")
     max_fit_docs: int = Field(15000, ge=100, description="distinct clauses sampled for the fit")
-    calibrate_thresholds: bool = Field(False, description="per-topic join thresholds from the fit instead of cosine 0.55")
+    calibrate_thresholds: bool = Field(True, description="per-topic join thresholds from the fit instead of cosine 0.55")
+    guide_weight: float = Field(0.5, ge=0, lt=1, description="how far a clause claimed by one category moves towards "
+                                "that category before the fit (0 = unguided)")
     random_state: int = 42
 
 
@@ -78,11 +81,12 @@ def embed(texts: list[str], embedder, cache_dir: Path) -> np.ndarray:
 
 
 @task(cache_policy=NO_CACHE)
-def fit_topics(docs: list[str], embeddings: np.ndarray, params: DiscoverParams, manifest: dict):
+def fit_topics(docs: list[str], embeddings: np.ndarray, categories: np.ndarray, params: DiscoverParams, manifest: dict):
     with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
         model = TopicModel(min_topic_size=params.min_topic_size, max_fit_docs=params.max_fit_docs,
                            min_similarity=None if params.calibrate_thresholds else 0.55,
-                           random_state=params.random_state).fit(docs, embeddings)
+                           guide_weight=params.guide_weight,
+                           random_state=params.random_state).fit(docs, embeddings, categories=categories)
     version = new_version(manifest["embedder_id"], manifest["taxonomy_version"], len(docs))
     model, lineage = save_aligned(model, params.models_dir, version, {**manifest, "version": version,
                                                                      "n_topics": len(model.topic_ids_)})
@@ -117,6 +121,7 @@ def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
     window = fit_window(clauses, mentions, end, params.window_days, params.unclaimed_only, params.claimed_score)
     clauses = clauses.assign(topic_doc=topic_docs(clauses["tokens"], Segmenter(taxonomy.all_terms())))
     embeddings = embed(clauses["clause"].tolist(), embedder, params.cache_dir)
+    claimed = claimed_categories(clauses, mentions, params.claimed_score)
     lineage = {"run_id": "discover-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
                "taxonomy_version": taxonomy.version, "embedder_id": embedder.model_id, "topic_model_version": ""}
     in_window = clauses.index.isin(window.index)
@@ -125,9 +130,9 @@ def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
                 "n_clauses": int(in_window.sum()), "unclaimed_only": params.unclaimed_only,
                 "created_at": datetime.now(timezone.utc).isoformat()}
     model, version, topic_lineage = fit_topics(clauses.loc[in_window, "topic_doc"].tolist(), embeddings[in_window],
-                                               params, manifest)
+                                               claimed[in_window], params, manifest)
     lineage["topic_model_version"] = version
-    topic_ids, sims = model.assign(embeddings)
+    topic_ids, sims = model.assign(embeddings, claimed)
     clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
     recent = clauses[in_window].reset_index(drop=True)
     topic_table = describe_topics(model, recent, mentions, sims[in_window])

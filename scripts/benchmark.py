@@ -55,6 +55,7 @@ import pandas as pd  # noqa: E402
 from pipeline import attribute, publish  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.discover import TopicModel, describe_topics  # noqa: E402
+from pipeline.discover.guide import claimed_categories  # noqa: E402
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder  # noqa: E402
 from pipeline.embed.base import default_threads  # noqa: E402
 from pipeline.ingest import ingest_sources, load_sources  # noqa: E402
@@ -112,9 +113,10 @@ def run_stages(args: argparse.Namespace, work: Path) -> tuple[Stages, dict]:
     with st.time("classify"):
         clauses, mentions = Classifier(taxonomy).fit(embedder).classify(clauses, embeddings)
     with st.time("topic fit"):
-        model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings)
+        claimed = claimed_categories(clauses, mentions)  # guided, as the daily flow fits
+        model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings, categories=claimed)
     with st.time("topic assign"):
-        topic_ids, sims = model.assign(embeddings)
+        topic_ids, sims = model.assign(embeddings, claimed)
         clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
     lineage = {"run_id": "bench-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S"),
                "taxonomy_version": taxonomy.version, "embedder_id": embedder.model_id, "topic_model_version": "bench"}

@@ -11,6 +11,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from pipeline.discover.guide import category_anchors, guide_vectors
 from pipeline.errors import ModelNotAvailableError, NotEnoughDataError, VocError
 
 OUTLIER = -1
@@ -22,14 +23,19 @@ class TopicModel:
 
     Assignment is by cosine similarity to each topic's centroid, both for the clauses the model
     was fitted on and for new ones, so a clause gets the same topic whether it was in the fit or
-    not; a clause below `min_similarity` to every centroid stays an outlier (-1).
+    not; a clause below its join threshold for every centroid stays an outlier (-1).
+
+    Guidance (pass `categories` to `fit` and `assign`): a clause that a taxonomy category claims
+    confidently is moved towards that category's anchor (the mean of its claimed clauses) by
+    `guide_weight`, and UMAP sees the categories as partial labels (-1 = unclaimed). Topics then
+    follow the taxonomy where it speaks, and unclaimed clauses still form new topics of their own.
 
     Args:
         min_topic_size: HDBSCAN min_cluster_size; default scales with the fit size (n / 400, >= 15).
         n_neighbors, n_components: UMAP settings.
         max_fit_docs: distinct clauses sampled for the fit; the rest are assigned.
-        min_similarity: cosine similarity a clause needs to join a topic; None calibrates one
-            threshold per topic from the fit (see `calibration_quantile`).
+        min_similarity: cosine similarity a clause needs to join a topic; None (the default)
+            calibrates one threshold per topic from the fit (see `calibration_quantile`).
         calibration_quantile: with min_similarity None, a topic's threshold is this quantile of the
             similarities of the clauses HDBSCAN put in it: a clause joins when it is at least as close
             as (1 - q) of the topic's own members, clipped to [min_similarity_floor, 0.55]: never
@@ -37,6 +43,8 @@ class TopicModel:
         min_similarity_floor: no calibrated threshold goes below this (keeps unrelated text out).
         top_n_words: keywords kept per topic.
         random_state: fixes UMAP and the sample, so a refit on the same data gives the same topics.
+        guide_weight: how far a claimed clause moves towards its category's anchor (0 = unguided).
+        target_weight: UMAP's weight of the partial labels against the data (UMAP's default 0.5).
     """
 
     def __init__(
@@ -45,11 +53,13 @@ class TopicModel:
         n_neighbors: int = 15,
         n_components: int = 5,
         max_fit_docs: int = 15000,
-        min_similarity: float | None = 0.55,
+        min_similarity: float | None = None,
         top_n_words: int = 8,
         random_state: int = 42,
         calibration_quantile: float = 0.1,
         min_similarity_floor: float = 0.35,
+        guide_weight: float = 0.5,
+        target_weight: float = 0.5,
     ) -> None:
         self.min_topic_size = min_topic_size
         self.n_neighbors = n_neighbors
@@ -60,6 +70,9 @@ class TopicModel:
         self.random_state = random_state
         self.calibration_quantile = calibration_quantile
         self.min_similarity_floor = min_similarity_floor
+        self.guide_weight = guide_weight
+        self.target_weight = target_weight
+        self.anchors_: dict[str, np.ndarray] = {}  # claimed category -> unit anchor vector (guidance)
         self.bertopic_ = None
         self.centroids_: np.ndarray | None = None  # (k, d) float32, unit norm
         self.topic_ids_: np.ndarray | None = None  # (k,) int
@@ -69,12 +82,14 @@ class TopicModel:
         self.local_ids_: np.ndarray | None = None  # (k,) BERTopic's own ids of the topics
         self.next_topic_id_: int = 0  # first id a later aligned fit may give a new topic
 
-    def fit(self, docs: list[str], embeddings: np.ndarray) -> TopicModel:
+    def fit(self, docs: list[str], embeddings: np.ndarray, categories: np.ndarray | None = None) -> TopicModel:
         """Fit topics.
 
         Args:
             docs: per clause, its topic tokens joined by spaces (no stop words or car names).
             embeddings: float32 (n, d), L2-normalised, aligned with `docs`.
+            categories: optional (n,) id of the category that confidently claims each clause, None
+                where none does (`guide.claimed_categories`); guides the fit (see the class doc).
         """
         from bertopic import BERTopic
         from hdbscan import HDBSCAN
@@ -83,6 +98,10 @@ class TopicModel:
 
         if len(docs) != len(embeddings):
             raise VocError(f"TopicModel.fit: {len(docs)} docs but {len(embeddings)} embeddings")
+        if categories is not None and len(categories) != len(docs):
+            raise VocError(f"TopicModel.fit: {len(docs)} docs but {len(categories)} categories")
+        self.anchors_ = category_anchors(embeddings, categories) if categories is not None and self.guide_weight else {}
+        embeddings = guide_vectors(embeddings, categories, self.anchors_, self.guide_weight)
         # Fit on distinct token strings: repeated boilerplate would otherwise dominate the density.
         keep = pd.Series(docs).reset_index().drop_duplicates(0)
         keep = keep[keep[0].str.len() > 0]["index"].to_numpy()
@@ -93,6 +112,11 @@ class TopicModel:
             raise NotEnoughDataError(f"TopicModel.fit needs at least 50 distinct non-empty clauses; got {len(keep)}")
         fit_docs = [docs[i] for i in keep]
         fit_emb = embeddings[keep]
+        fit_y = None
+        if self.anchors_:  # partial labels for UMAP: category codes, -1 = unclaimed
+            codes = {c: k for k, c in enumerate(sorted(self.anchors_))}
+            fit_y = np.asarray([codes.get(categories[i], -1) for i in keep])
+            fit_y = fit_y if (fit_y >= 0).any() else None
         size = self.min_topic_size or max(15, len(keep) // 400)
         model = BERTopic(
             # Not "english": BERTopic would strip every non-ASCII character before c-TF-IDF.
@@ -100,6 +124,7 @@ class TopicModel:
             umap_model=UMAP(
                 n_neighbors=self.n_neighbors, n_components=self.n_components, min_dist=0.0,
                 metric="cosine", random_state=self.random_state, low_memory=True,
+                target_weight=self.target_weight,
             ),
             hdbscan_model=HDBSCAN(
                 min_cluster_size=size, min_samples=max(5, size // 5), metric="euclidean",
@@ -110,7 +135,7 @@ class TopicModel:
             top_n_words=self.top_n_words,
             calculate_probabilities=False,
         )
-        topics, _ = model.fit_transform(fit_docs, embeddings=fit_emb)
+        topics, _ = model.fit_transform(fit_docs, embeddings=fit_emb, y=fit_y)
         topics = np.asarray(topics)
         ids = sorted(t for t in set(topics.tolist()) if t != OUTLIER)
         if not ids:
@@ -131,17 +156,20 @@ class TopicModel:
         model.topic_embeddings_ = np.vstack([outlier_vec, cents]) if OUTLIER in set(topics.tolist()) else cents
         return self
 
-    def assign(self, embeddings: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def assign(self, embeddings: np.ndarray, categories: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Nearest topic per row.
 
         Args:
             embeddings: float32 (n, d), L2-normalised.
+            categories: for a guided model, (n,) claimed category or None per row, found as for the
+                fit; without them a guided model assigns on the unguided embeddings.
 
         Returns:
             (topic ids (n,) int with -1 for outliers, cosine similarity to that topic (n,) float32).
         """
         if self.centroids_ is None:
             raise VocError("TopicModel.assign called before fit or load")
+        embeddings = guide_vectors(embeddings, categories, self.anchors_, self.guide_weight)
         out_t = np.full(len(embeddings), OUTLIER, dtype=int)
         out_s = np.zeros(len(embeddings), dtype=np.float32)
         for lo in range(0, len(embeddings), 8192):
@@ -198,6 +226,9 @@ class TopicModel:
             self.bertopic_.save(str(path / "bertopic"), serialization="safetensors", save_ctfidf=True,
                                 save_embedding_model=False)
         np.save(path / "centroids.npy", self.centroids_)
+        anchor_ids = sorted(self.anchors_)
+        if anchor_ids:
+            np.save(path / "anchors.npy", np.vstack([self.anchors_[c] for c in anchor_ids]))
         state = {
             "topic_ids": self.topic_ids_.tolist(),
             "local_ids": self.local_ids_.tolist(),
@@ -205,9 +236,11 @@ class TopicModel:
             "thresholds": [round(float(x), 6) for x in self.thresholds_],
             "keywords": {str(k): v for k, v in self.keywords_.items()},
             "keyword_weights": {str(k): v for k, v in self.keyword_weights_.items()},
+            "anchor_categories": anchor_ids,
             "params": {k: getattr(self, k) for k in (
                 "min_topic_size", "n_neighbors", "n_components", "max_fit_docs", "min_similarity",
-                "top_n_words", "random_state", "calibration_quantile", "min_similarity_floor")},
+                "top_n_words", "random_state", "calibration_quantile", "min_similarity_floor", "guide_weight",
+                "target_weight")},
         }
         (path / "topics_state.json").write_text(json.dumps(state, ensure_ascii=False, indent=1), encoding="utf-8")
         (path / "manifest.json").write_text(json.dumps(manifest, ensure_ascii=False, indent=1, default=str), encoding="utf-8")
@@ -229,6 +262,8 @@ class TopicModel:
         model.local_ids_ = np.asarray(state.get("local_ids", state["topic_ids"]))
         model.next_topic_id_ = int(state.get("next_topic_id", max(state["topic_ids"], default=-1) + 1))
         model.keyword_weights_ = {int(k): v for k, v in state.get("keyword_weights", {}).items()}
+        anchor_ids = state.get("anchor_categories", [])
+        model.anchors_ = dict(zip(anchor_ids, np.load(path / "anchors.npy"))) if anchor_ids else {}
         fixed = model.min_similarity if model.min_similarity is not None else 0.55
         model.thresholds_ = np.asarray(state.get("thresholds", [fixed] * len(model.topic_ids_)), dtype=np.float32)
         if with_bertopic:

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from pipeline.discover import OUTLIER, TopicModel
+from pipeline.discover.guide import claimed_categories
 from pipeline.discover.align import LINEAGE_COLUMNS, align_topics
 
 
@@ -68,18 +69,19 @@ def test_first_fit_keeps_its_ids():
 @pytest.mark.slow
 def test_refit_on_an_overlapping_window_keeps_ids(processed):
     """Fit May-August and June-September; topics both fits have (same clauses, by membership) keep their id."""
-    _, clauses, _, emb = processed
+    _, clauses, mentions, emb = processed
     month = pd.to_datetime(clauses["period"]).dt.month
     first, second = month.between(5, 8).to_numpy(), month.between(6, 9).to_numpy()
     docs = clauses["topic_doc"].to_numpy()
-    a = TopicModel(random_state=42).fit(docs[first].tolist(), emb[first])
-    b = TopicModel(random_state=42).fit(docs[second].tolist(), emb[second])
+    claimed = claimed_categories(clauses, mentions)  # as the flows fit: guided, calibrated thresholds
+    a = TopicModel(random_state=42).fit(docs[first].tolist(), emb[first], categories=claimed[first])
+    b = TopicModel(random_state=42).fit(docs[second].tolist(), emb[second], categories=claimed[second])
     aligned, lineage = align_topics(a, b, "v2", "v1")
     # Ground truth from membership, independent of the matching: on the overlap (June-August),
     # topic pairs whose clause sets are each other's best match with Jaccard >= 0.5 exist in both fits.
     overlap = first & second
-    ta, _ = a.assign(emb[overlap])
-    tb, _ = b.assign(emb[overlap])
+    ta, _ = a.assign(emb[overlap], claimed[overlap])
+    tb, _ = b.assign(emb[overlap], claimed[overlap])
     stable_of = dict(zip(b.topic_ids_.tolist(), aligned.topic_ids_.tolist()))
     sets_a = {t: set(np.flatnonzero(ta == t)) for t in a.topic_ids_.tolist()}
     sets_b = {t: set(np.flatnonzero(tb == t)) for t in b.topic_ids_.tolist()}

@@ -5,6 +5,7 @@ import pandas as pd
 import pytest
 
 from pipeline.discover import OUTLIER, TopicModel
+from pipeline.discover.guide import claimed_categories
 from pipeline.discover.emerging import EMERGING_COLUMNS, detect_emerging, period_counts, scan_periods
 
 PLANTED_PERIODS = {"2026-07-01": "p0_cluster", "2026-09-01": "ota_surge"}
@@ -55,8 +56,9 @@ def test_too_little_baseline_tests_nothing():
 @pytest.mark.slow
 def test_planted_surge_found_in_its_first_period_without_false_alarms(processed, planted_ids, planted):
     feedback, clauses, mentions, emb = processed
-    model = TopicModel(random_state=42).fit(clauses["topic_doc"].tolist(), emb)
-    topics, _ = model.assign(emb)
+    claimed = claimed_categories(clauses, mentions)  # as the flows fit: guided, calibrated thresholds
+    model = TopicModel(random_state=42).fit(clauses["topic_doc"].tolist(), emb, categories=claimed)
+    topics, _ = model.assign(emb, claimed)
     clauses = clauses.assign(topic_id=topics)
     counts, volume = period_counts(feedback, mentions, clauses)
     flags = scan_periods(counts, volume)

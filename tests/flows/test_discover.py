@@ -65,3 +65,20 @@ def test_daily_flow_publishes_topics_over_time(daily_runs):
     got = trend.merge(clauses, on="period", suffixes=("", "_clauses")).merge(feedback, on="period", suffixes=("", "_fb"))
     assert len(got) == 6
     assert (got["c"] == got["c_clauses"]).all() and (got["f"] == got["f_fb"]).all()
+
+
+@pytest.mark.slow
+def test_daily_fit_records_its_lineage_in_the_database(daily_runs):
+    params, first, second = daily_runs
+    version = first["topic_model_version"]
+    with duckdb.connect(str(params.database), read_only=True) as con:
+        lineage = con.execute("SELECT * FROM topic_lineage WHERE topic_model_version = ?", [version]).df()
+        n_topics = con.execute("SELECT count(*) FROM topics WHERE topic_model_version = ? AND topic_id >= 0",
+                               [version]).fetchone()[0]
+    # The first run fitted the first model: every topic is new, one lineage row each; the re-run
+    # assigned to that model without fitting, so no lineage of another version appears.
+    assert len(lineage) == n_topics == first["topics"] > 0
+    assert set(lineage["event"]) == {"new"} and lineage["topic_id"].is_unique
+    assert second["topic_model_version"] == version
+    assert (lineage["run_id"] == first["run_id"]).all()
+    assert (params.models_dir / version / "lineage.csv").exists()
