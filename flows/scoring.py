@@ -77,7 +77,7 @@ def score_partition(clauses: pd.DataFrame, feedback: pd.DataFrame | None, taxono
     else:
         embeddings, stats = embed_cached(texts, embedder, cache)
     scored_clauses, mentions = classifier.classify(clauses.reset_index(drop=True), embeddings, feedback=feedback)
-    return Scored(scored_clauses, mentions, embeddings, stats)
+    return Scored.of(scored_clauses, mentions, embeddings, stats)
 
 
 def _rows_of(feedback: pd.DataFrame | None, part: pd.DataFrame) -> pd.DataFrame | None:

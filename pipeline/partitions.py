@@ -14,17 +14,41 @@ from pipeline.schema import require_columns
 class Scored:
     """What scoring one partition produced.
 
+    Feedback repeats itself, so the vectors are kept once per distinct clause text: a partition's
+    result (persisted for resuming, and moved between processes) is then about as large as its
+    distinct texts, not its clauses.
+
     Attributes:
         clauses: the partition's clauses with `clause_polarity` added.
         mentions: classify.MENTION_COLUMNS rows of the partition.
-        embeddings: float32 (n_clauses, d), aligned with `clauses`.
+        vectors: float32 (m, d), one row per distinct clause text.
+        rows: int (n_clauses,), the row of `vectors` for each clause.
         stats: embedding counts: texts, distinct, cached, embedded.
     """
 
     clauses: pd.DataFrame
     mentions: pd.DataFrame
-    embeddings: np.ndarray
+    vectors: np.ndarray
+    rows: np.ndarray
     stats: dict[str, int]
+
+    @classmethod
+    def of(cls, clauses: pd.DataFrame, mentions: pd.DataFrame, embeddings: np.ndarray,
+           stats: dict[str, int]) -> Scored:
+        """Build from per-clause embeddings (n_clauses, d) aligned with `clauses`."""
+        require_columns(clauses, ["clause"], "Scored")
+        if len(embeddings) != len(clauses):
+            raise ValueError(f"{len(embeddings)} embeddings for {len(clauses)} clauses")
+        codes, uniques = pd.factorize(clauses["clause"].fillna("").astype(str), sort=False)
+        first = np.zeros(len(uniques), dtype=np.int64)
+        first[codes[::-1]] = np.arange(len(codes))[::-1]  # first clause of each distinct text
+        vectors = np.asarray(embeddings, dtype=np.float32)[first] if len(codes) else embeddings[:0]
+        return cls(clauses, mentions, vectors, codes.astype(np.int64), stats)
+
+    @property
+    def embeddings(self) -> np.ndarray:
+        """float32 (n_clauses, d), aligned with `clauses`."""
+        return self.vectors[self.rows]
 
 
 def partition_by_feedback(clauses: pd.DataFrame, max_rows: int) -> list[pd.DataFrame]:
@@ -63,9 +87,11 @@ def combine(parts: list[Scored]) -> Scored:
     if not parts:
         raise ValueError("nothing to combine: no scored partitions")
     keys = parts[0].stats.keys()
+    offsets = np.cumsum([0] + [len(p.vectors) for p in parts[:-1]])
     return Scored(
         clauses=pd.concat([p.clauses for p in parts], ignore_index=True),
         mentions=pd.concat([p.mentions for p in parts], ignore_index=True),
-        embeddings=np.vstack([p.embeddings for p in parts]).astype(np.float32, copy=False),
+        vectors=np.vstack([p.vectors for p in parts]).astype(np.float32, copy=False),
+        rows=np.concatenate([p.rows + off for p, off in zip(parts, offsets)]).astype(np.int64),
         stats={k: int(sum(p.stats.get(k, 0) for p in parts)) for k in keys},
     )

@@ -36,12 +36,19 @@ def test_scattered_feedback_is_refused():
 
 
 def test_combine_stacks_rows_and_sums_counts():
-    def scored(n, start):
-        c = pd.DataFrame({"clause_id": [f"c{start + i}" for i in range(n)]})
-        return Scored(c, c.assign(category_id="x"), np.full((n, 3), start, np.float32),
-                      {"texts": n, "embedded": 1})
+    def scored(texts, start):
+        n = len(texts)
+        c = pd.DataFrame({"clause_id": [f"c{start + i}" for i in range(n)], "clause": texts})
+        emb = np.array([[start + sum(map(ord, t)) % 7, len(t), 1] for t in texts], np.float32)
+        return Scored.of(c, c.assign(category_id="x"), emb, {"texts": n, "embedded": 1})
 
-    out = combine([scored(2, 0), scored(3, 10)])
+    a, b = scored(["车机卡顿", "异响"], 0), scored(["异响", "车机卡顿", "异响"], 10)
+    assert len(b.vectors) == 2 and b.rows.tolist() == [0, 1, 0]  # each distinct text stored once
+    out = combine([a, b])
     assert out.clauses["clause_id"].tolist() == ["c0", "c1", "c10", "c11", "c12"]
-    assert out.embeddings.shape == (5, 3) and out.embeddings[2, 0] == 10
+    expected = np.vstack([a.embeddings, b.embeddings])
+    assert out.embeddings.shape == (5, 3) and np.array_equal(out.embeddings, expected)
+    assert out.embeddings[2, 0] == 10 + sum(map(ord, "异响")) % 7
     assert out.stats == {"texts": 5, "embedded": 2}
+    with pytest.raises(ValueError, match="2 embeddings for 3 clauses"):
+        Scored.of(b.clauses, b.mentions, expected[:2], {})
