@@ -285,7 +285,8 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         lap("publish")
         report_path = write_report(params, lineage)
         lap("report")
-    summary.update(timings=timings, table_rows=rows, database=str(params.database_url or params.database),
+    summary.update(timings=timings, table_rows=rows,
+                   database=publish.display_target(params.database_url or params.database),
                    parquet_dir=str(params.parquet_dir), report=str(report_path))
     publish_artifacts(summary, feedback, result, mentions, taxonomy, _target(params))
     log.info("run %s, window %s: %s input rows, %s accepted (%s in window), %s quarantined, %s clauses, %s topics",

@@ -34,6 +34,8 @@ class DiscoverParams(BaseModel):
     """Parameters of a discovery run (rendered as a form in the Prefect UI)."""
 
     database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB the daily flow writes")
+    database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL the daily flow writes to: read "
+                                     "from and write to it instead of `database`")
     taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
     models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
     cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
@@ -55,21 +57,43 @@ class DiscoverParams(BaseModel):
     random_state: int = 42
 
 
+HISTORY = {
+    "feedback": "SELECT feedback_id, created_at, period FROM feedback WHERE created_at <= :end",
+    "clauses": "SELECT c.clause_id, c.feedback_id, c.clause, c.tokens, c.clause_polarity, c.period, f.created_at "
+               "FROM clauses c JOIN feedback f USING (feedback_id) WHERE f.created_at <= :end",
+    "mentions": "SELECT m.clause_id, m.feedback_id, m.category_id, m.polarity, m.score FROM mentions m "
+                "JOIN feedback f USING (feedback_id) WHERE f.created_at <= :end",
+}
+
+
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def read_history(database: Path, as_of: date | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, datetime]:
-    """Feedback, clauses and mentions stored up to `as_of` (end of that day)."""
-    if not Path(database).exists():
-        raise InputError("no output database yet: run the daily flow (voc run) first", file=database)
-    with duckdb.connect(str(database), read_only=True) as con:
-        end = datetime.combine(as_of, time.max) if as_of else con.execute("SELECT max(created_at) FROM feedback").fetchone()[0]
-        feedback = con.execute("SELECT feedback_id, created_at, period FROM feedback WHERE created_at <= ?", [end]).df()
-        clauses = con.execute(
-            "SELECT c.clause_id, c.feedback_id, c.clause, c.tokens, c.clause_polarity, c.period, f.created_at "
-            "FROM clauses c JOIN feedback f USING (feedback_id) WHERE f.created_at <= ?", [end]).df()
-        mentions = con.execute(
-            "SELECT m.clause_id, m.feedback_id, m.category_id, m.polarity, m.score FROM mentions m "
-            "JOIN feedback f USING (feedback_id) WHERE f.created_at <= ?", [end]).df()
-    # DuckDB hands DATE columns back as timestamps; periods stay dates, as in the fact tables.
+def read_history(target: Path | str, as_of: date | None) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, datetime]:
+    """Feedback, clauses and mentions stored up to `as_of` (end of that day), from DuckDB or a database URL."""
+    if publish.is_sql_url(target):
+        import sqlalchemy as sa
+
+        from pipeline.publish_sql import engine_for, has_table
+
+        if not has_table(str(target), "feedback"):
+            raise InputError("no feedback table in the database yet: run the daily flow (voc run) first",
+                             file=publish.display_target(target))
+        engine = engine_for(str(target))
+        try:
+            with engine.connect() as conn:
+                end = (datetime.combine(as_of, time.max) if as_of
+                       else conn.execute(sa.text("SELECT max(created_at) FROM feedback")).scalar())
+                frames = {k: pd.read_sql(sa.text(q), conn, params={"end": end}) for k, q in HISTORY.items()}
+        finally:
+            engine.dispose()
+    else:
+        if not Path(target).exists():
+            raise InputError("no output database yet: run the daily flow (voc run) first", file=target)
+        with duckdb.connect(str(target), read_only=True) as con:
+            end = (datetime.combine(as_of, time.max) if as_of
+                   else con.execute("SELECT max(created_at) FROM feedback").fetchall()[0][0])
+            frames = {k: con.execute(q.replace(":end", "?"), [end]).df() for k, q in HISTORY.items()}
+    feedback, clauses, mentions = frames["feedback"], frames["clauses"], frames["mentions"]
+    # Databases hand DATE columns back as timestamps or dates; periods stay dates, as in the fact tables.
     feedback["period"] = pd.to_datetime(feedback["period"]).dt.date
     clauses["period"] = pd.to_datetime(clauses["period"]).dt.date
     return feedback, clauses, mentions, end
@@ -104,11 +128,11 @@ def find_emerging(feedback, clauses, mentions, topic_table, taxonomy: Taxonomy, 
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
-def write_outputs(tables: dict, database: Path, lineage: dict) -> dict:
+def write_outputs(tables: dict, target: Path | str, lineage: dict) -> dict:
     from flows.resume import run_lock
 
-    with run_lock(database, timeout_s=3600):  # never interleaved with a daily run on the same file
-        return publish.write_duckdb(database, tables, lineage)
+    with run_lock(target, timeout_s=3600):  # never interleaved with a daily run on the same database
+        return publish.write(target, tables, lineage)
 
 
 @flow(name="voc-discover", log_prints=True)
@@ -117,7 +141,8 @@ def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
     log = get_run_logger()
     taxonomy = load_taxonomy(params.taxonomy)
     embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
-    feedback, clauses, mentions, end = read_history(params.database, params.as_of)
+    target = params.database_url or params.database
+    feedback, clauses, mentions, end = read_history(target, params.as_of)
     window = fit_window(clauses, mentions, end, params.window_days, params.unclaimed_only, params.claimed_score)
     clauses = clauses.assign(topic_doc=topic_docs(clauses["tokens"], Segmenter(taxonomy.all_terms())))
     embeddings = embed(clauses["clause"].tolist(), embedder, params.cache_dir)
@@ -139,9 +164,9 @@ def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
     hierarchy = topic_hierarchy(model, recent.groupby("topic_id").size().to_dict())
     emerging, proposals, latest = find_emerging(feedback, clauses, mentions, topic_table, taxonomy, params)
     review_path = write_review(params.review_dir / f"emerging-{latest}.yaml", ReviewFile(
-        period=str(latest), topic_model_version=version, database=str(params.database), proposals=proposals))
+        period=str(latest), topic_model_version=version, database=publish.display_target(target), proposals=proposals))
     rows = write_outputs({"topics": topic_table, "topic_lineage": topic_lineage, "topic_hierarchy": hierarchy,
-                          "emerging": emerging}, params.database, lineage)
+                          "emerging": emerging}, target, lineage)
     flagged = emerging[emerging["is_emerging"]]
     log.info("topics %s: %d topics (%s), %d emerging in %s; review file %s", version, len(model.topic_ids_),
              topic_lineage["event"].value_counts().to_dict(), len(flagged), latest, review_path)

@@ -19,6 +19,7 @@ topics_app = typer.Typer(help="Topics and emerging issues for analysts.", no_arg
 
 def discover(
     database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB the daily flow writes"),
+    database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL the daily flow writes to, instead"),
     taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
     models_dir: Path = typer.Option(REPO / "models", help="folder of versioned topic models"),
     review_dir: Path = typer.Option(REPO / "data/review", help="where the review file goes"),
@@ -37,7 +38,7 @@ def discover(
 
     try:
         params = DiscoverParams(**{k: v for k, v in dict(
-            database=database, taxonomy=taxonomy, models_dir=models_dir, review_dir=review_dir,
+            database=database, database_url=database_url, taxonomy=taxonomy, models_dir=models_dir, review_dir=review_dir,
             as_of=date.fromisoformat(as_of) if as_of else None, window_days=window_days, unclaimed_only=unclaimed_only,
             guide_weight=guide_weight, embedder=embedder, embedder_model=embedder_model).items() if v is not None})
         summary = discover_flow(params)
@@ -47,27 +48,36 @@ def discover(
     console.print(f"topic model [bold]{summary['topic_model_version']}[/]: {summary['topics']} topics fitted on "
                   f"{summary['window_clauses']} clauses; lineage {summary['lineage_events']}")
     console.print(f"emerging in {summary['period']}: {len(summary['emerging'])}")
-    _print_emerging(database, summary["period"])
+    _print_emerging(database_url or database, summary["period"])
     console.print(f"review file: [bold]{summary['review_file']}[/]")
 
 
-def _print_emerging(database: Path, period: str | None = None) -> None:
-    import duckdb
+def _print_emerging(target: Path | str, period: str | None = None) -> None:
+    import pandas as pd
 
-    with duckdb.connect(str(database), read_only=True) as con:
-        if period is None:
-            period = con.execute("SELECT max(period) FROM emerging").fetchone()[0]
-        df = con.execute(
-            "SELECT e.kind, e.key, coalesce(c.name, t.label) AS name, e.count, round(e.baseline_rate * 100, 2) AS base_pct, "
-            "round(e.rate * 100, 2) AS rate_pct, round(e.growth, 2) AS growth, e.q_value "
-            "FROM emerging e LEFT JOIN dim_category c ON e.kind = 'category' AND c.category_id = e.key "
-            "LEFT JOIN topics t ON e.kind = 'topic' AND t.topic_id::VARCHAR = e.key "
-            "AND t.topic_model_version = e.topic_model_version "
-            "WHERE e.is_emerging AND e.period = CAST(? AS DATE) ORDER BY e.q_value", [str(period)[:10]]).df()
+    from pipeline import publish
+
+    e = publish.read(target, "emerging")
+    if e.empty:
+        console.print("no emerging table yet: run `voc discover` first")
+        return
+    e["period"] = pd.to_datetime(e["period"]).dt.strftime("%Y-%m-%d")
+    period = str(period)[:10] if period else e["period"].max()
+    e = e[e["is_emerging"].astype(bool) & (e["period"] == period)].copy()
+    names = publish.read(target, "dim_category")
+    names = dict(zip(names["category_id"], names["name"])) if not names.empty else {}
+    topics = publish.read(target, "topics")
+    labels = ({(str(t), v): lab for t, v, lab in zip(topics["topic_id"], topics["topic_model_version"], topics["label"])}
+              if not topics.empty else {})
+    e["name"] = [names.get(k) if kind == "category" else labels.get((k, v))
+                 for kind, k, v in zip(e["kind"], e["key"], e["topic_model_version"])]
+    df = pd.DataFrame({"kind": e["kind"], "key": e["key"], "name": e["name"], "count": e["count"],
+                       "base_pct": (e["baseline_rate"] * 100).round(2), "rate_pct": (e["rate"] * 100).round(2),
+                       "growth": e["growth"].round(2), "q_value": e["q_value"]}).sort_values("q_value")
     from pipeline.cli import _table
 
     df["q_value"] = df["q_value"].map(lambda q: f"{q:.1e}")
-    console.print(_table(f"Emerging issues, {str(period)[:10]} (rate = share of the period's feedback, %)", df))
+    console.print(_table(f"Emerging issues, {period} (rate = share of the period's feedback, %)", df))
 
 
 @topics_app.command("review")
@@ -142,10 +152,11 @@ def _base_ids(path: Path) -> list[str]:
 @topics_app.command("emerging")
 def emerging(
     database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file"),
+    database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL, instead of --database"),
     period: str = typer.Option(None, help="YYYY-MM-DD (default: the newest tested period)"),
 ) -> None:
     """Print the emerging issues stored by the last discovery run."""
-    _print_emerging(database, period)
+    _print_emerging(database_url or database, period)
 
 
 def register(app: typer.Typer) -> None:

@@ -165,6 +165,15 @@ def is_sql_url(target: str | Path) -> bool:
     return "://" in str(target)
 
 
+def display_target(target: str | Path) -> str:
+    """The output database as it may be logged or written to a file: a URL loses its password."""
+    if is_sql_url(target):
+        import sqlalchemy as sa
+
+        return sa.engine.make_url(str(target)).render_as_string(hide_password=True)
+    return str(target)
+
+
 def write(
     target: str | Path,
     tables: dict[str, pd.DataFrame],

@@ -2,6 +2,7 @@
 
 import shutil
 from datetime import date
+from pathlib import Path
 
 import duckdb
 import pytest
@@ -82,3 +83,35 @@ def test_daily_fit_records_its_lineage_in_the_database(daily_runs):
     assert second["topic_model_version"] == version
     assert (lineage["run_id"] == first["run_id"]).all()
     assert (params.models_dir / version / "lineage.csv").exists()
+
+
+@pytest.mark.slow
+def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir, postgres_url, tmp_path):
+    """With database_url the discovery flow works on the daily flow's PostgreSQL output, like on DuckDB."""
+    from flows.daily import daily
+    from flows.discover import discover_flow
+
+    from pipeline import publish
+    from tests.conftest import params_for
+
+    daily_params, _, _ = daily_runs
+    pg_daily = params_for(sample_dir / "sources.yaml", tmp_path).model_copy(update={"database_url": postgres_url})
+    shutil.copytree(daily_params.models_dir, pg_daily.models_dir)  # start from the same topic model
+    daily(pg_daily)
+    params, first, _ = discovered
+    secret = postgres_url.replace("://voc@", "://voc:s3cret@")  # the test server trusts loopback: ignored
+    pg = params.model_copy(update={"database_url": secret, "models_dir": tmp_path / "models",
+                                   "review_dir": tmp_path / "review"})
+    summary = discover_flow(pg)
+    # Category tests depend only on the stored mentions: the same flags as on DuckDB.
+    assert ({(e["key"]) for e in summary["emerging"] if e["kind"] == "category"}
+            == {(e["key"]) for e in first["emerging"] if e["kind"] == "category"})
+    v = summary["topic_model_version"]
+    topics = publish.read(postgres_url, "topics")
+    emerging = publish.read(postgres_url, "emerging")
+    assert (topics["topic_model_version"] == v).sum() >= summary["topics"]
+    assert set(emerging["topic_model_version"]) == {v} and emerging["is_emerging"].sum() == len(summary["emerging"])
+    assert len(publish.read(postgres_url, "topic_lineage").query("topic_model_version == @v")) >= summary["topics"]
+    review = read_review(summary["review_file"])
+    assert review.database.startswith("postgresql") and "***" in review.database
+    assert "s3cret" not in summary["review_file"] + Path(summary["review_file"]).read_text(encoding="utf-8")
