@@ -31,6 +31,8 @@ _COMPLAINT_TONE = re.compile(
 _QUESTION = QUESTION
 
 
+MEMO_LIMIT = 500_000  # distinct clause texts remembered per classifier (~ a few hundred MB at most)
+
 class Classifier:
     """Clause-level, multi-label categorisation against a taxonomy.
 
@@ -64,6 +66,7 @@ class Classifier:
         self.example_texts_: list[str] = []
         self.thresholds_: dict[str, float] = {}
         self.head_: SupervisedHead | None = None
+        self.rule_memo_: dict[str, list[tuple]] = {}  # clause text -> rule hits with polarity (see classify)
 
     def fit(self, embedder: Embedder | None = None, labelled: pd.DataFrame | None = None,
             labelled_embeddings: np.ndarray | None = None) -> Classifier:
@@ -75,6 +78,7 @@ class Classifier:
             labelled_embeddings: float32 (len(labelled), d); embedded with `embedder` when absent.
         """
         self.matcher_ = RuleMatcher(self.taxonomy)
+        self.rule_memo_ = {}
         leaves = self.taxonomy.leaf_ids
         if embedder is not None and self.semantic_threshold is not None:
             texts, cats = [], []
@@ -143,8 +147,11 @@ class Classifier:
         claimed: list[set[str]] = []
         unclaimed: list[int] = []
         # Feedback repeats itself ("车机卡顿", "希望尽快解决"): without feedback-scope rules a clause's
-        # rule hits and their polarity depend on its text alone, so each distinct text is matched once.
-        memo: dict[str, list[tuple]] = {}
+        # rule hits and their polarity depend on its text alone, so each distinct text is matched once,
+        # also across calls (a worker classifies partition after partition with the same instance).
+        memo = self.rule_memo_
+        if len(memo) > MEMO_LIMIT:
+            memo.clear()
         for i, text in enumerate(texts):
             found = memo.get(text) if context is None else None
             if found is None:

@@ -116,3 +116,19 @@ def test_classifier_mentions_and_polarity(tax):
     assert m[m["feedback_id"] == "f2"]["negation"].tolist() == ["negated"]
     assert m[m["feedback_id"] == "f4"]["polarity"].tolist() == ["neutral"]
     assert (m["polarity"] == "complaint").sum() == 2
+
+
+def test_classifier_remembers_each_distinct_text_across_calls(tax):
+    """A worker's classifier matches a text once, even when it comes back in a later partition."""
+    clf = Classifier(tax, semantic_threshold=None).fit()
+    first = pd.DataFrame({"clause_id": ["a#0", "a#1", "b#0"], "feedback_id": ["a", "a", "b"],
+                          "clause": ["车机很卡", "异响很大", "车机很卡"]})
+    _, m1 = clf.classify(first)
+    assert len(clf.rule_memo_) == 2
+    second = first.assign(clause_id=["c#0", "c#1", "d#0"], feedback_id=["c", "c", "d"])
+    _, m2 = clf.classify(second)
+    assert len(clf.rule_memo_) == 2
+    cols = ["category_id", "polarity", "method", "matched_terms"]
+    assert m1[cols].reset_index(drop=True).equals(m2[cols].reset_index(drop=True))
+    assert set(m2["feedback_id"]) == {"c", "d"} and len(m2) == 3
+    assert clf.fit().rule_memo_ == {}  # a refit (e.g. after a taxonomy edit) starts afresh
