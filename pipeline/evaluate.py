@@ -81,3 +81,30 @@ def truth_tables(ground_truth: pd.DataFrame, grain: str = "month") -> tuple[pd.D
             zip(good["feedback_id"], good["true_categories"], good["praised_categories"])
             for polarity, cats in (("complaint", complaints), ("praise", praised)) for c in cats.split("|") if c]
     return feedback.reset_index(drop=True), pd.DataFrame(rows, columns=["feedback_id", "category_id", "polarity"])
+
+
+def rules_only_run(sample_dir, taxonomy) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The pipeline's categorisation of a written sample with the rule lane only (no embedder).
+
+    Ingest, clauses, segmentation and rules exactly as the daily flow runs them, without models or a
+    database: what the classifier contributes to a measurement, in seconds.
+
+    Args:
+        sample_dir: folder with sources.yaml (e.g. from `voc generate`).
+        taxonomy: a loaded Taxonomy.
+
+    Returns:
+        (feedback with a month `period`, clauses with clause_polarity, mentions).
+    """
+    from pathlib import Path
+
+    from pipeline import attribute
+    from pipeline.classify import Classifier
+    from pipeline.ingest import ingest_sources, load_sources
+    from pipeline.preprocess import Segmenter, segment_clauses, to_clauses
+
+    result = ingest_sources(load_sources(Path(sample_dir) / "sources.yaml"))
+    feedback, clauses = to_clauses(attribute.add_period(result.feedback, "month"))
+    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms()))
+    clauses, mentions = Classifier(taxonomy, semantic_threshold=None).fit().classify(clauses)
+    return feedback, clauses, mentions

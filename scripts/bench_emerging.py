@@ -22,7 +22,7 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import attribute  # noqa: E402
-from pipeline.discover.emerging import period_counts, scan_periods  # noqa: E402
+from pipeline.discover.emerging import period_counts, scan_periods, unexplained_flags  # noqa: E402
 
 
 def main() -> None:
@@ -43,12 +43,7 @@ def main() -> None:
         counts, volume = period_counts(fb, mentions, clauses)
         scan = scan_periods(counts, volume)
         flags = scan[scan["is_emerging"]]
-        keep = ~fb["feedback_id"].isin(planted)
-        cf_counts, cf_volume = period_counts(fb[keep], mentions[~mentions["feedback_id"].isin(planted)],
-                                             clauses[~clauses["feedback_id"].isin(planted)])
-        cf = scan_periods(cf_counts, cf_volume)
-        still = set(map(tuple, cf.loc[cf["is_emerging"], ["period", "kind", "key"]].to_numpy()))
-        false_alarms = [f for f in map(tuple, flags[["period", "kind", "key"]].to_numpy()) if f in still]
+        false_alarms = unexplained_flags(flags, fb, mentions, clauses, planted)
         print(f"{grain}: {scan['period'].nunique()} periods tested, {len(scan)} tests, {len(flags)} flagged, "
               f"{len(false_alarms)} false alarms {false_alarms or ''}")
         print(flags[["period", "kind", "key", "count", "baseline_count", "growth", "dispersion", "q_value"]].to_string(index=False))

@@ -29,26 +29,13 @@ import pandas as pd
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import attribute  # noqa: E402
-from pipeline.classify import Classifier  # noqa: E402
-from pipeline.evaluate import truth_tables  # noqa: E402
-from pipeline.ingest import ingest_sources, load_sources  # noqa: E402
-from pipeline.preprocess import Segmenter, segment_clauses, to_clauses  # noqa: E402
+from pipeline.evaluate import rules_only_run, truth_tables  # noqa: E402
 from pipeline.sample_data import generate, write_sample  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 LAG = "product.cockpit.lag"
 SEPT = dt.date(2026, 9, 1)
-
-
-def pipeline_tables(sample_dir: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """feedback and mentions from the pipeline's rules-only categorisation of a written sample."""
-    taxonomy = load_taxonomy(REPO / "taxonomies" / "automotive_v1.yaml")
-    result = ingest_sources(load_sources(sample_dir / "sources.yaml"))
-    feedback, clauses = to_clauses(attribute.add_period(result.feedback, "month"))
-    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms()))
-    _, mentions = Classifier(taxonomy, semantic_threshold=None).fit().classify(clauses)
-    return feedback, mentions
 
 
 def row(n_rows: int, seed: int, categories: str, fb: pd.DataFrame, mentions: pd.DataFrame, planted: float,
@@ -88,7 +75,8 @@ def main() -> None:
                 effect = planted["ota_surge"]["nps"]["nps_effect_points"]
                 gt = pd.read_parquet(Path(tmp) / "ground_truth.parquet")
                 results.append(row(args.pipeline_rows, seed, "truth", *truth_tables(gt), effect, 0.0))
-                results.append(row(args.pipeline_rows, seed, "pipeline", *pipeline_tables(Path(tmp)), effect,
+                fb, _, mentions = rules_only_run(Path(tmp), load_taxonomy(REPO / "taxonomies" / "automotive_v1.yaml"))
+                results.append(row(args.pipeline_rows, seed, "pipeline", fb, mentions, effect,
                                    time.perf_counter() - t0))
     print(json.dumps(results, ensure_ascii=False))
 

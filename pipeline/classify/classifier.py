@@ -30,8 +30,8 @@ _COMPLAINT_TONE = re.compile(
 )
 _QUESTION = QUESTION
 
-
 MEMO_LIMIT = 500_000  # distinct clause texts remembered per classifier (~ a few hundred MB at most)
+
 
 class Classifier:
     """Clause-level, multi-label categorisation against a taxonomy.
@@ -159,11 +159,10 @@ class Classifier:
                          for h in self.matcher_.match(text, context[fids[i]] if context else None)]
                 if context is None:
                     memo[text] = found
-            hits = [h for h, _ in found if allowed is None or allowed(i, h.category_id)]
-            for h, pol in found:
-                if allowed is None or allowed(i, h.category_id):
-                    rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
-            claimed.append({h.category_id for h in hits})
+            hits = [(h, pol) for h, pol in found if allowed is None or allowed(i, h.category_id)]
+            for h, pol in hits:
+                rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
+            claimed.append({h.category_id for h, _ in hits})
             if not hits and text:
                 unclaimed.append(i)
         if unclaimed and embeddings is not None and self.example_vecs_ is not None:

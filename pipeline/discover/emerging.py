@@ -142,5 +142,31 @@ def scan_periods(counts: pd.DataFrame, volume: pd.Series, **kwargs) -> pd.DataFr
     return pd.concat(frames, ignore_index=True) if frames else _empty()
 
 
+def unexplained_flags(flags: pd.DataFrame, feedback: pd.DataFrame, mentions: pd.DataFrame, clauses: pd.DataFrame,
+                      explained_ids, **kwargs) -> list[tuple]:
+    """Flags that stay significant when the feedback a known change explains is removed: false alarms.
+
+    A backtest on data with planted changes counts a flag as explained when it disappears once the
+    planted rows are gone, and as a false alarm when it does not.
+
+    Args:
+        flags: scan_periods rows (only is_emerging ones are judged).
+        feedback, mentions, clauses: the tables the flags were computed from (see period_counts).
+        explained_ids: feedback_ids of the rows carrying a known change.
+        **kwargs: the detect_emerging settings the flags were computed with.
+
+    Returns:
+        (period, kind, key) of every flag still raised without the explained rows.
+    """
+    drop = set(explained_ids)
+    counts, volume = period_counts(feedback[~feedback["feedback_id"].isin(drop)],
+                                   mentions[~mentions["feedback_id"].isin(drop)],
+                                   clauses[~clauses["feedback_id"].isin(drop)])
+    rescan = scan_periods(counts, volume, **kwargs)
+    still = set(map(tuple, rescan.loc[rescan["is_emerging"], ["period", "kind", "key"]].to_numpy()))
+    raised = flags.loc[flags["is_emerging"], ["period", "kind", "key"]].to_numpy()
+    return [f for f in map(tuple, raised) if f in still]
+
+
 def _empty() -> pd.DataFrame:
     return pd.DataFrame(columns=EMERGING_COLUMNS).astype(_DTYPES)

@@ -29,9 +29,9 @@ class EmbeddingCache:
 
     def __init__(self, root: str | Path) -> None:
         self.root = Path(root)
-        # What this instance has read, per model: shard names, key -> row, and the stacked vectors, so
-        # a long-lived instance (one per worker) reads each shard once instead of once per call.
-        self._seen: dict[str, tuple[set[str], dict[str, int], list[np.ndarray], np.ndarray | None]] = {}
+        # What this instance has read, per model: shard names, key -> row, and the vectors (one array
+        # once stacked), so a long-lived instance (one per worker) reads each shard once, not per call.
+        self._seen: dict[str, tuple[set[str], dict[str, int], list[np.ndarray]]] = {}
 
     def _dir(self, model_id: str) -> Path:
         return self.root / re.sub(r"[^\w.\-]+", "_", model_id)
@@ -42,23 +42,21 @@ class EmbeddingCache:
         Shards this instance has already read are not read again; shards other processes added since
         are. The returned objects are shared with the instance: do not modify them.
         """
-        names, index, mats, stacked = self._seen.setdefault(model_id, (set(), {}, [], None))
-        new = [p for p in sorted(self._dir(model_id).glob("*.parquet")) if p.name not in names]
-        for shard in new:
-            t = pq.read_table(shard)
-            vec = t.column("vec").combine_chunks()
-            self._add(model_id, shard.name, t.column("key").to_pylist(),
-                      vec.flatten().to_numpy(zero_copy_only=False).reshape(-1, vec.type.list_size))
-        names, index, mats, stacked = self._seen[model_id]
+        names, index, mats = self._seen.setdefault(model_id, (set(), {}, []))
+        for shard in sorted(self._dir(model_id).glob("*.parquet")):
+            if shard.name not in names:
+                t = pq.read_table(shard)
+                vec = t.column("vec").combine_chunks()
+                self._add(model_id, shard.name, t.column("key").to_pylist(),
+                          vec.flatten().to_numpy(zero_copy_only=False).reshape(-1, vec.type.list_size))
         if not mats:
             return {}, np.zeros((0, 0), dtype=np.float32)
-        if stacked is None or len(stacked) != len(index):
-            stacked = np.vstack(mats).astype(np.float32, copy=False)
-            self._seen[model_id] = (names, index, [stacked], stacked)
-        return index, stacked
+        if len(mats) > 1:
+            mats[:] = [np.vstack(mats)]
+        return index, mats[0]
 
     def _add(self, model_id: str, shard: str, keys: Sequence[str], vecs: np.ndarray) -> None:
-        names, index, mats, stacked = self._seen.setdefault(model_id, (set(), {}, [], None))
+        names, index, mats = self._seen.setdefault(model_id, (set(), {}, []))
         names.add(shard)
         start = sum(len(m) for m in mats)
         keep, fresh = [], set()
@@ -66,11 +64,8 @@ class EmbeddingCache:
             if k not in index and k not in fresh:
                 fresh.add(k)
                 keep.append(i)
-        if len(keep) < len(keys):
-            keys, vecs = [keys[i] for i in keep], vecs[keep]
-        index.update((k, start + i) for i, k in enumerate(keys))
-        mats.append(np.asarray(vecs, dtype=np.float32))
-        self._seen[model_id] = (names, index, mats, stacked)
+        index.update((k, start + j) for j, k in enumerate(keys[i] for i in keep))
+        mats.append(np.asarray(vecs, dtype=np.float32)[keep])
 
     def save(self, model_id: str, keys: Sequence[str], vecs: np.ndarray) -> None:
         """Append one shard; written to a temporary name and renamed, so a crash leaves no half file."""

@@ -7,8 +7,8 @@ import pytest
 
 from pipeline import attribute
 from pipeline.attribute.config import load_economics
+from pipeline.evaluate import rules_only_run
 from pipeline.taxonomy import load_taxonomy
-from tests.sample_fixtures import classify_sample
 
 LINEAGE = {"run_id": "run-1", "taxonomy_version": "tx-test", "embedder_id": "none", "topic_model_version": "none"}
 
@@ -21,7 +21,7 @@ def small_run(tmp_path_factory):
     taxonomy = load_taxonomy("taxonomies/automotive_v1.yaml")
     out = tmp_path_factory.mktemp("small")
     write_sample(out, n_rows=1500, seed=3)
-    feedback, clauses, mentions = classify_sample(out, taxonomy)
+    feedback, clauses, mentions = rules_only_run(out, taxonomy)
     clauses = clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id")
     clauses = clauses.assign(topic_id=-1, topic_similarity=0.0).drop(columns=["topic_doc"], errors="ignore")
     mentions = mentions.merge(clauses[["clause_id", "period"]], on="clause_id")
