@@ -42,7 +42,7 @@ class DailyParams(BaseModel):
     """Parameters of the daily run (rendered as a form in the Prefect UI)."""
 
     sources: Path = Field(REPO / "data/sample/sources.yaml", description="source mapping YAML")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
     database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB output file")
     parquet_dir: Path = Field(REPO / "data/out", description="folder for Parquet exports")
     models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")

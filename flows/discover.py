@@ -36,7 +36,7 @@ class DiscoverParams(BaseModel):
     database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB the daily flow writes")
     database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL the daily flow writes to: read "
                                      "from and write to it instead of `database`")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
     models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
     cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
     review_dir: Path = Field(REPO / "data/review", description="where the review file of emerging issues goes")

@@ -25,7 +25,7 @@ class RedlineParams(BaseModel):
     """Parameters of the red-line scan (rendered as a form in the Prefect UI)."""
 
     sources: Path = Field(REPO / "data/sample/sources.yaml", description="source mapping YAML")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
     database: str = Field(str(REPO / "data/voc.duckdb"), description="DuckDB file or SQLAlchemy URL")
     webhook_url: str | None = Field(None, description="where alerts are POSTed; None keeps them queued")
     lookback_hours: float | None = Field(None, gt=0, description="only feedback created this recently; None = all")

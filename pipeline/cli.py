@@ -54,7 +54,7 @@ def generate(
 @app.command()
 def run(
     sources: Path = typer.Option(REPO / "data/sample/sources.yaml", help="source mapping YAML"),
-    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
+    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v2.yaml", help="taxonomy YAML"),
     database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file"),
     models_dir: Path = typer.Option(REPO / "models", help="folder of versioned topic models"),
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),

@@ -10,7 +10,7 @@ import typer
 
 from pipeline.cli import REPO, _table, app, console, taxonomy_app
 
-DEFAULT_TAXONOMY = REPO / "taxonomies/automotive_v1.yaml"
+DEFAULT_TAXONOMY = REPO / "taxonomies/automotive_v2.yaml"
 SCHEMA_PATH = REPO / "taxonomies/taxonomy.schema.json"
 _SEMANTIC = typer.Option(True, "--semantic/--no-semantic", help="use the semantic lane (loads the embedder)")
 

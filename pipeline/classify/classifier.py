@@ -161,7 +161,7 @@ class Classifier:
                     memo[text] = found
             hits = [(h, pol) for h, pol in found if allowed is None or allowed(i, h.category_id)]
             for h, pol in hits:
-                rows.append((cids[i], fids[i], h.category_id, pol, "rule", 1.0, "|".join(h.terms), h.state))
+                rows.append((cids[i], fids[i], h.category_id, pol, h.method, 1.0, "|".join(h.terms), h.state))
             claimed.append({h.category_id for h, _ in hits})
             if not hits and text:
                 unclaimed.append(i)

@@ -20,7 +20,8 @@ class RuleHit:
     category_id: str
     kind: str  # "complaint" | "praise"
     terms: tuple[str, ...]
-    state: str | None = None  # None | "negated" | "resolved"
+    state: str | None = None  # None | "negated" | "resolved" | "hearsay"
+    method: str = "rule"  # "rule" (the category's own rules) | "facet" (a composed component x symptom pair)
 
 
 @dataclass
@@ -101,6 +102,11 @@ class RuleMatcher:
             for t in terms:
                 self._term_cats.setdefault(t, set()).add(cid)
         self._wild_cats = [cid for cid, c in self.rules_.items() if c.wild]
+        self.facets_ = None
+        if taxonomy.components and taxonomy.symptoms:
+            from pipeline.classify.facets import FacetMatcher
+
+            self.facets_ = FacetMatcher(taxonomy)
 
     def _find(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """term -> spans of all literal term occurrences (also shorter terms inside longer ones)."""
@@ -154,7 +160,28 @@ class RuleMatcher:
                 state = negation_state(text, [praise[0][1]])
                 if state is None:
                     hits.append(RuleHit(cid, "praise", tuple(t for t, _ in praise)))
+        if self.facets_ is not None:
+            hits.extend(self.facet_hits(text, lower, wide, hits))
         return hits
+
+    def facet_hits(self, text: str, lower: str, wide: str, rule_hits: list[RuleHit],
+                   trace: list | None = None) -> list[RuleHit]:
+        """Composed-category hits the rules did not already give (a category's `none` still applies)."""
+        have = {h.category_id for h in rule_hits if h.kind == "complaint"}
+        out = []
+        for f in self.facets_.match(text, trace):
+            if f.category_id in have:
+                continue
+            c = self.rules_.get(f.category_id)
+            if c is not None:
+                where = wide if c.feedback_scope else lower
+                blocked = [n for n in c.none if n in where]
+                if blocked:
+                    if trace is not None:
+                        trace.append((f.category_id, f"excluded by `none` term {blocked[0]}"))
+                    continue
+            out.append(RuleHit(f.category_id, "complaint", f.terms, f.state, method="facet"))
+        return out
 
     @staticmethod
     def _complaint_evidence(c: _Compiled, found, text) -> list[tuple[str, tuple[int, int]]] | None:

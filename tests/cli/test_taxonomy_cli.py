@@ -13,7 +13,8 @@ BASE = "taxonomies/automotive_v1.yaml"
 
 
 def test_explain_shows_clauses_rules_negation_and_departments():
-    r = runner.invoke(app, ["explain", "过减速带底盘咯吱咯吱响，但是修完之后不再异响", "--no-semantic", "--json"])
+    r = runner.invoke(app, ["explain", "过减速带底盘咯吱咯吱响，但是修完之后不再异响", "--no-semantic", "--json",
+                               "-t", BASE])
     assert r.exit_code == 0, r.output
     out = json.loads(r.output)
     first, second = out["clauses"]
@@ -93,7 +94,7 @@ def test_run_composes_overlays_and_reports_their_errors_before_work(tmp_path):
 
 @pytest.mark.slow
 def test_explain_with_the_embedder_shows_neighbours_and_thresholds():
-    r = runner.invoke(app, ["explain", "中控屏经常死机", "--json"])
+    r = runner.invoke(app, ["explain", "中控屏经常死机", "--json", "-t", BASE])
     assert r.exit_code == 0, r.output
     clause = json.loads(r.output)["clauses"][0]
     top = clause["neighbours"][0]

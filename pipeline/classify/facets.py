@@ -1,0 +1,144 @@
+"""The facet lane: a component named near a symptom in a clause makes a composed category.
+
+    "变速箱有异响"            -> 变速器 x 异响       -> product.gearbox.noise
+    "方向盘 刹车 油门全部失灵"  -> three components sharing one predicate (a list), three pairs
+    "轮胎开裂"                -> 轮胎 x 开裂 (not paint), "排气管冒黑烟" -> exhaust smoke (not fire)
+
+One scan finds component terms, symptom terms and guard phrases (a symptom's `none`: 冒烟般, 熄火后);
+at each position the longest wins, so a guard phrase hides the term inside it. Each symptom takes the
+nearest component before it (within the taxonomy's `facet_window`), plus the components listed with that
+one (separated only by spaces, 、, 和, 及 ...); else one right after it; else its `default_component`.
+The symptom's domain guard decides whether the pair composes; a refused pair falls back to the default
+component. Negation is judged over the span from component to symptom.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from pipeline.classify.negation import negation_state
+from pipeline.taxonomy import Taxonomy
+
+_LIST_GAP = re.compile(r"^(?:[\s、/&+和与及跟或]|以及|还有|包括)*$")
+FORWARD_WINDOW = 4  # a symptom before its component: 异响来自变速箱, 抖动的方向盘
+
+
+@dataclass(frozen=True)
+class _Tok:
+    start: int
+    end: int
+    kind: str  # "component" | "symptom" | "guard"
+    ref: tuple  # component: (system, part | None); symptom: (symptom id,)
+    term: str
+
+
+@dataclass(frozen=True)
+class FacetHit:
+    category_id: str
+    terms: tuple[str, ...]
+    spans: tuple[tuple[int, int], ...]
+    state: str | None
+
+
+class FacetMatcher:
+    """Finds composed (component, symptom) categories in clauses.
+
+    Args:
+        taxonomy: a taxonomy with `components` and `symptoms`.
+    """
+
+    def __init__(self, taxonomy: Taxonomy) -> None:
+        self.taxonomy = taxonomy
+        self.window = taxonomy.spec.facet_window
+        roles: dict[str, tuple[str, tuple]] = {}
+        for yid, sym in taxonomy.symptoms.items():
+            for g in sym.none:
+                roles.setdefault(g.lower(), ("guard", ()))
+        for sid, comp in taxonomy.components.items():
+            for g in comp.none:
+                roles.setdefault(g.lower(), ("guard", ()))
+        # Symptoms before components: a word that is both (油耗) states what goes wrong.
+        for yid, sym in taxonomy.symptoms.items():
+            for t in sym.terms:
+                for x in taxonomy.expand(t):
+                    roles.setdefault(x, ("symptom", (yid,)))
+        for sid, comp in taxonomy.components.items():
+            for t in comp.terms:
+                for x in taxonomy.expand(t):
+                    roles.setdefault(x, ("component", (sid, None)))
+            for pid, part in comp.parts.items():
+                for t in part.terms:
+                    for x in taxonomy.expand(t):
+                        roles.setdefault(x, ("component", (sid, pid)))
+        self.roles_ = roles
+        alternation = "|".join(re.escape(t) for t in sorted(roles, key=len, reverse=True))
+        self._scan = re.compile(alternation, re.IGNORECASE) if roles else None
+
+    def tokens(self, text: str) -> list[_Tok]:
+        if self._scan is None:
+            return []
+        out = []
+        for m in self._scan.finditer(text.lower()):
+            kind, ref = self.roles_[m.group(0)]
+            out.append(_Tok(m.start(), m.end(), kind, ref, text[m.start():m.end()]))
+        return out
+
+    def match(self, text: str, trace: list | None = None) -> list[FacetHit]:
+        """Composed categories in one clause, with their evidence and negation state.
+
+        Args:
+            text: the clause.
+            trace: when a list, receives (what, reason) for every pair a guard refused.
+        """
+        toks = [t for t in self.tokens(text) if t.kind != "guard"]
+        comps = [t for t in toks if t.kind == "component"]
+        syms = [t for t in toks if t.kind == "symptom"]
+        if not syms:
+            return []
+        tax = self.taxonomy
+        pairs: list[tuple[_Tok | None, _Tok]] = []
+        for y in syms:
+            before = [c for c in comps if c.end <= y.start and y.start - c.end <= self.window]
+            chosen: list[_Tok] = []
+            if before:
+                near = before[-1]
+                chosen.append(near)
+                k = comps.index(near)
+                while k > 0 and _LIST_GAP.match(text[comps[k - 1].end:comps[k].start]):
+                    k -= 1
+                    chosen.append(comps[k])
+            else:
+                after = [c for c in comps if c.start >= y.end and c.start - y.end <= FORWARD_WINDOW]
+                if after:
+                    chosen.append(after[0])
+            pairs.extend((c, y) for c in chosen)
+            if not chosen:
+                pairs.append((None, y))
+        # A vague symptom (故障, 问题) only counts where its component has no other symptom here.
+        specific = {c.ref[0] for c, y in pairs if c is not None and not tax.symptoms[y.ref[0]].fallback}
+        hits: dict[str, FacetHit] = {}
+        for c, y in pairs:
+            yid = y.ref[0]
+            sym = tax.symptoms[yid]
+            if sym.fallback and (c is None or c.ref[0] in specific):
+                continue
+            cid, spans, terms = None, (), ()
+            if c is not None:
+                cid, why = tax.route(c.ref[0], c.ref[1], yid)
+                spans, terms = ((c.start, c.end), (y.start, y.end)), (c.term, y.term)
+                if cid is None and trace is not None:
+                    trace.append((f"{c.term} × {y.term}", why))
+            if cid is None and sym.default_component is not None:
+                cid, why = tax.route(sym.default_component, None, yid)
+                spans, terms = ((y.start, y.end),), (y.term,)
+                if cid is None and trace is not None:
+                    trace.append((f"{sym.default_component} × {y.term}", why))
+            if cid is None:
+                continue
+            spans = tuple(sorted(spans))
+            state = negation_state(text, list(spans))
+            old = hits.get(cid)
+            if old is None or (old.state is not None and state is None):
+                hits[cid] = FacetHit(cid, terms, spans, state)
+        return list(hits.values())
