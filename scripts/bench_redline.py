@@ -134,8 +134,13 @@ def main(argv: list[str] | None = None) -> None:
         texts, modes = read_dev(args.dev)
         report(f"dev titles {args.dev.name}", texts, modes, None, taxonomy)
         pool += texts
+    seen: dict[str, Path] = {}
     for p in args.phrasings or []:
         texts, modes, kinds = read_phrasings(p)
+        shared = sorted({t for t in texts if t in seen})
+        if shared:
+            print(f"WARNING: {len(shared)} texts of {p} are also in another set: {shared[:5]}")
+        seen.update({t: p for t in texts})
         report(f"phrasings {p.name}", texts, modes, kinds, taxonomy)
         pool += texts
     if args.timing_rows and pool:
