@@ -15,6 +15,7 @@ its own incident. A feedback already alerted (a re-run, an overlapping window) n
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pandas as pd
 
@@ -124,6 +125,16 @@ def semantic_p0_mentions(clauses: pd.DataFrame, embeddings, classifier, mentions
     return pd.DataFrame(rows, columns=MENTION_COLUMNS)
 
 
+# Said anywhere in the feedback, these make a past incident a resolved or reassuring story, not a report:
+# 之前熄火的问题升级后再也没出现过 / 以前自燃过，这台新车完全不用担心.
+_SETTLED = re.compile(r"彻底好了|再也没有?(?:出现|犯|发生|遇到)|没再(?:犯|出现|发生)|都没问题了|不用担心|完全放心")
+
+
+def settled(text: str) -> bool:
+    """Whether the feedback tells a resolved or reassuring story (no red-line alert for it)."""
+    return bool(_SETTLED.search(str(text)))
+
+
 def _alert_id(key: str) -> str:
     return "alert-" + hashlib.sha1(key.encode("utf-8")).hexdigest()[:16]
 
@@ -159,6 +170,7 @@ def new_alerts(
         if col not in fb.columns:
             fb = fb.assign(**{col: pd.NA})
     cand = hits.merge(fb, on="feedback_id").sort_values(["created_at", "feedback_id"], kind="stable")
+    cand = cand[~cand["text"].map(settled)]
     seen = set(zip(known["feedback_id"], known["category_id"]))
     cand = cand[[k not in seen for k in zip(cand["feedback_id"], cand["category_id"])]]
     # Open incidents per (vehicle, category): the latest alert time and its id.

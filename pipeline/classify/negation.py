@@ -30,10 +30,17 @@ PSEUDO_NEGATIONS = (
     "没踩油门", "没有踩油门", "没踩刹车", "没有踩刹车", "没动油门", "无人驾驶",
 )
 # Talk about someone else's car or the news is not this customer's complaint: 新闻里别的品牌车自燃了.
-HEARSAY_CUES = ("新闻", "报道", "听说", "据说", "网上看到", "网上说", "看到网上", "别的品牌", "其他品牌", "别家",
-                "别人家", "友商", "竞品")
+HEARSAY_CUES = ("新闻", "报道", "听说", "据说", "网上看到", "网上说", "看到网上", "网上传", "别的品牌", "其他品牌",
+                "别家", "别人家", "友商", "竞品", "朋友圈", "热搜", "论坛里", "抖音上", "某车型", "某品牌", "某SUV", "某款",
+                "看到一辆", "看到一则", "有辆", "隔壁", "别的牌子", "别人的车", "别的车", "上一台", "之前开的", "以前开的",
+                "老车", "二手市场", "试驾别的",
+                # a hypothetical is not a report: 万一高速上熄火了应该怎么处理
+                "万一", "如果", "假如", "要是", "假设", "是什么意思")
 # A denial said afterwards: 刹车失灵？不存在的 / 自燃？怎么可能.
-DENIAL_AFTER_CUES = ("不存在", "怎么可能", "不可能的", "没有的事", "谣言", "开玩笑", "想多了")
+DENIAL_AFTER_CUES = ("不存在", "怎么可能", "不可能的", "没有的事", "谣言", "开玩笑", "想多了", "并没有出现", "没有出现",
+                     "原来是", "没遇到过", "没碰到", "都是黑子", "一直很好", "是什么意思", "什么意思")
+# Before the evidence: 还以为车熄火了 / 说刹车会失灵的都是黑子 / 担心的断轴问题.
+DENIAL_BEFORE_CUES = ("还以为", "以为", "担心", "说刹车会", "买车前")
 NEGATION_WINDOW = 6
 # Resolution stated after the issue: 黑屏的问题更新后没再出现 / 漏水的问题已经修好了 / 风噪就没了.
 RESOLVED_AFTER_CUES = (
@@ -49,6 +56,10 @@ _RESOLVED_AFTER = re.compile(
 )
 _HEARSAY = re.compile("|".join(map(re.escape, HEARSAY_CUES)))
 _DENIAL_AFTER = re.compile("|".join(map(re.escape, DENIAL_AFTER_CUES)))
+_DENIAL_BEFORE = re.compile("|".join(map(re.escape, DENIAL_BEFORE_CUES)))
+# A simile is not a report: 跟刹车失灵一样 / 像失控的机关枪 / 心里都快着火了.
+_SIMILE_BEFORE = re.compile(r"(?:跟|像|如同|好比|仿佛|心里都快|心里都|激动得)$")
+_SIMILE_AFTER = re.compile(r"^(?:一样|似的|般|的机关枪)")
 _NEGATION = re.compile("|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)))
 
 
@@ -90,8 +101,10 @@ def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATI
     after = text[spans[-1][1] : spans[-1][1] + RESOLVED_AFTER_WINDOW]
     if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(after):
         return "resolved"
-    if _NEGATION.search(scope) or _DENIAL_AFTER.search(after):
+    if _NEGATION.search(scope) or _DENIAL_AFTER.search(after) or _DENIAL_BEFORE.search(text[: spans[0][0]]):
         return "negated"
     if _HEARSAY.search(text[: spans[0][0]]):
+        return "hearsay"
+    if _SIMILE_BEFORE.search(text[max(0, spans[0][0] - 4): spans[0][0]]) or _SIMILE_AFTER.search(text[spans[-1][1]:]):
         return "hearsay"
     return None
