@@ -266,10 +266,12 @@ def explain_cmd(
         console.print(f"  tokens: {' / '.join(c['tokens'])}", soft_wrap=True)
         for h in c["rule_hits"]:
             neg = f" ({h['negation']})" if h["negation"] else ""
-            console.print(f"  rule: {h['category_id']} {h['kind']} on {'+'.join(h['terms'])}{neg}", soft_wrap=True)
+            console.print(f"  {h.get('method', 'rule')}: {h['category_id']} {h['kind']} on {'+'.join(h['terms'])}{neg}", soft_wrap=True)
         for n in c["neighbours"]:
             thr = "lane off" if n["threshold"] is None else f"threshold {n['threshold']}"
             console.print(f"  neighbour: {n['similarity']} {n['category_id']} '{n['example']}' ({thr})", soft_wrap=True)
+        for r in c.get("rejected", []):
+            console.print(f"  rejected: {r['candidate']} ({r['method']}): {r['reason']}", soft_wrap=True)
         if not c["mentions"]:
             console.print("  -> no category")
         for m in c["mentions"]:

@@ -52,12 +52,6 @@ class FacetMatcher:
         self.taxonomy = taxonomy
         self.window = taxonomy.spec.facet_window
         roles: dict[str, tuple[str, tuple]] = {}
-        for yid, sym in taxonomy.symptoms.items():
-            for g in sym.none:
-                roles.setdefault(g.lower(), ("guard", ()))
-        for sid, comp in taxonomy.components.items():
-            for g in comp.none:
-                roles.setdefault(g.lower(), ("guard", ()))
         # Symptoms before components: a word that is both (油耗) states what goes wrong.
         for yid, sym in taxonomy.symptoms.items():
             for t in sym.terms:
@@ -71,6 +65,13 @@ class FacetMatcher:
                 for t in part.terms:
                     for x in taxonomy.expand(t):
                         roles.setdefault(x, ("component", (sid, pid)))
+        # Guard phrases last: a phrase that is also a term (烧机油 guards 烧 of fire, and is a symptom) stays a term.
+        for yid, sym in taxonomy.symptoms.items():
+            for g in sym.none:
+                roles.setdefault(g.lower(), ("guard", ()))
+        for sid, comp in taxonomy.components.items():
+            for g in comp.none:
+                roles.setdefault(g.lower(), ("guard", ()))
         self.roles_ = roles
         alternation = "|".join(re.escape(t) for t in sorted(roles, key=len, reverse=True))
         self._scan = re.compile(alternation, re.IGNORECASE) if roles else None
