@@ -94,8 +94,9 @@ class RuleMatcher:
             self.rules_[cid] = c
         # One pass finds all literal terms, overlapping ones too (lookahead at every position);
         # longer terms first so 刹车失灵 wins over 失灵 at the same start.
-        alternation = "|".join(re.escape(t) for t in sorted(literals, key=len, reverse=True))
-        self._scan = re.compile(f"(?=({alternation}))", re.IGNORECASE)
+        from pipeline.classify.facets import trie_pattern
+
+        self._scan = re.compile(f"(?=({trie_pattern(literals)}))", re.IGNORECASE) if literals else re.compile("(?!)")
         self._term_cats: dict[str, set[str]] = {}
         for cid, c in self.rules_.items():
             terms = c.any | c.praise | {t for groups, _, _ in c.near for g in groups for t in g}
@@ -187,9 +188,10 @@ class RuleMatcher:
     def _complaint_evidence(c: _Compiled, found, text) -> list[tuple[str, tuple[int, int]]] | None:
         # Sets iterate in a per-process hash order; sorting makes the evidence (and so the negation
         # scope and matched terms) the same in every process: the longest term first, the most specific.
-        for t in sorted(c.any, key=lambda t: (-len(t), t)):
-            if t in found:
-                return [(t, found[t][0])]
+        present = [t for t in found if t in c.any]
+        if present:
+            t = min(present, key=lambda t: (-len(t), t))
+            return [(t, found[t][0])]
         for pat in c.wild:
             m = pat.search(text)
             if m:
