@@ -119,6 +119,7 @@ def main() -> None:
     ap.add_argument("--threshold", default=None, help="semantic threshold (default: the daily flow's default)")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--misses", type=int, default=20)
+    ap.add_argument("--misses-from", choices=["a", "b"], default="b", help="half whose misses are printed")
     args = ap.parse_args()
 
     df = read_titles(args.data)
@@ -151,10 +152,11 @@ def main() -> None:
     report("half a (may be looked at)", df[half], mentions, flagged, gmap, detail=False)
     report("half b (held out)", df[~half], mentions, flagged, gmap, detail=False)
     shown = 0
-    print(f"\nmisses (first {args.misses}, half b only):")
+    print(f"\nmisses and extra groups (first {args.misses}, half {args.misses_from} only):")
+    want_half = args.misses_from == "a"
     for f, text, groups, h in zip(df["feedback_id"], df["text"], df["groups"], half):
         got = out["pred"].get(f, set())
-        if not h and groups - got and shown < args.misses:
+        if h == want_half and groups != got and shown < args.misses:
             cats = sorted(set(mentions.loc[mentions["feedback_id"] == f, "category_id"]))
             print(f"  {text}  coded {sorted(groups)}  got {sorted(got)}  {cats}")
             shown += 1

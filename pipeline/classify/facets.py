@@ -20,8 +20,10 @@ from dataclasses import dataclass
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
 
-_LIST_GAP = re.compile(r"^(?:[\s、/&+和与及跟或]|以及|还有|包括)*$")
-FORWARD_WINDOW = 4  # a symptom before its component: 异响来自变速箱, 抖动的方向盘
+# Between two list items: at least one separator (a bare compound such as 新车底盘 is not a list).
+_LIST_GAP = re.compile(r"^(?:[\s、/&+和与及跟或]|以及|还有|包括)+$")
+FORWARD_WINDOW = 4
+VAGUE = "vehicle"  # the whole-vehicle component: never the location when a system is named  # a symptom before its component: 异响来自变速箱, 抖动的方向盘
 
 
 def trie_pattern(terms) -> str:
@@ -96,6 +98,15 @@ class FacetMatcher:
             for g in comp.none:
                 roles.setdefault(g.lower(), ("guard", ()))
         self.roles_ = roles
+        # A symptom word that names its component (电瓶亏电, 方向跑偏, 油门迟滞) locates itself.
+        comp_terms = sorted(((t, r[1]) for t, r in roles.items() if r[0] == "component"), key=lambda x: -len(x[0]))
+        self.implied_: dict[str, tuple] = {}
+        for t, (kind, _) in roles.items():
+            if kind == "symptom":
+                for ct, ref in comp_terms:
+                    if ct in t:
+                        self.implied_[t] = ref
+                        break
         self._scan = re.compile(trie_pattern(roles), re.IGNORECASE) if roles else None
 
     def tokens(self, text: str) -> list[_Tok]:
@@ -122,15 +133,26 @@ class FacetMatcher:
         tax = self.taxonomy
         pairs: list[tuple[_Tok | None, _Tok]] = []
         for y in syms:
+            implied = self.implied_.get(y.term.lower())
+            if implied is not None:
+                pairs.append((_Tok(y.start, y.end, "component", implied, y.term), y))
+                continue
             before = [c for c in comps if c.end <= y.start and y.start - c.end <= self.window]
             chosen: list[_Tok] = []
             if before:
                 near = before[-1]
                 chosen.append(near)
                 k = comps.index(near)
-                while k > 0 and _LIST_GAP.match(text[comps[k - 1].end:comps[k].start]):
+                while k > 0:
+                    gap = text[comps[k - 1].end:comps[k].start]
+                    # a list (方向盘 刹车 油门) shares the symptom; so does a compound (电子助力转向), except
+                    # for a vague whole-vehicle word in front of it (新车底盘 is the chassis)
+                    compound = len(gap) <= 1 and not _LIST_GAP.match(gap or " ")
+                    if not (_LIST_GAP.match(gap) or compound):
+                        break
                     k -= 1
-                    chosen.append(comps[k])
+                    if not (compound and comps[k].ref[0] == VAGUE):
+                        chosen.append(comps[k])
             else:
                 after = [c for c in comps if c.start >= y.end and c.start - y.end <= FORWARD_WINDOW]
                 if after:

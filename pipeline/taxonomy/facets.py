@@ -86,3 +86,31 @@ def route(spec: TaxonomyFile, claims: list[Claim], generated: set[str] | dict, s
     if cid in generated or cid in spec.categories:
         return cid, ""
     return None, "domain guard"
+
+
+SEED_TEMPLATES = ("{c}{s}", "{c}出现{s}", "{c}{s}的问题")
+
+
+def seed_phrases(spec: TaxonomyFile, generated: set[str], per_pair: int = 3) -> list[tuple[str, str]]:
+    """Short phrases for each composed category (变速箱异响, 变速器出现顿挫 ...), for the semantic lane.
+
+    The first terms of the component (and of its first parts) and of the symptom are combined with a few
+    templates, so a clause in words no rule lists (波箱打滑, 引擎吵) can still land near its category.
+
+    Returns:
+        (phrase, category id) pairs.
+    """
+    out = []
+    root = spec.facet_root
+    for cid in sorted(generated):
+        parts = cid.split(".")
+        if len(parts) != 3 or parts[0] != root:
+            continue
+        comp, sym = spec.components.get(parts[1]), spec.symptoms.get(parts[2])
+        if comp is None or sym is None:
+            continue
+        comp_terms = (comp.terms[:2] or [p.terms[0] for p in comp.parts.values() if p.terms][:2])
+        sym_terms = sym.terms[:2]
+        phrases = [tpl.format(c=c, s=y) for c in comp_terms for y in sym_terms for tpl in SEED_TEMPLATES]
+        out.extend((ph, cid) for ph in phrases[:per_pair])
+    return out
