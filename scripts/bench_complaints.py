@@ -72,7 +72,8 @@ def scores(df: pd.DataFrame, pred: dict, groups: list[str]) -> tuple[pd.DataFram
         rows.append((g, tp + fn, tp / max(1, tp + fp), tp / max(1, tp + fn), 2 * tp / max(1, 2 * tp + fp + fn)))
     table = pd.DataFrame(rows, columns=["group", "support", "precision", "recall", "f1"])
     present = table[table["support"] > 0]
-    return table, float(present["f1"].mean()), float(present[present["group"] != "Q"]["f1"].mean())
+    return table, float(present["f1"].mean()), float(present[present["group"] != "Q"]["f1"].mean()), \
+        float((present["f1"] * present["support"]).sum() / present["support"].sum())
 
 
 def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gmap: GroupMap, detail: bool) -> dict:
@@ -85,7 +86,7 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
             pred.setdefault(f, set()).add(g)
     coverage = df["feedback_id"].isin(set(complaint["feedback_id"])).mean()
     groups = sorted(gmap.names)
-    table, macro, macro_noq = scores(df, pred, groups)
+    table, macro, macro_noq, weighted = scores(df, pred, groups)
     truth = dict(zip(df["feedback_id"], df["groups"]))
     right = complaint[[gmap(c) in truth[f] for f, c in zip(complaint["feedback_id"], complaint["category_id"])]]
     lanes = right["method"].value_counts()
@@ -94,7 +95,8 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
     rest = df[~df["is_p0"]]
     fa = rest["feedback_id"].isin(flagged)
     print(f"\n== {name}: {len(df)} titles ==")
-    print(f"coverage {coverage:.3f}   group macro-F1 {macro:.3f} (without Q: {macro_noq:.3f})   "
+    print(f"coverage {coverage:.3f}   group macro-F1 {macro:.3f} (without Q: {macro_noq:.3f}; support-weighted "
+          f"{weighted:.3f})   "
           f"correct mentions by lane {dict(lanes)} of {len(right)} "
           f"({', '.join(f'{k} {v / max(1, len(right)):.1%}' for k, v in lanes.items())})")
     print(f"red line: recall {int(caught.sum())}/{len(p0)}   false alarms {int(fa.sum())}/{len(rest)} ({fa.mean():.1%})")

@@ -147,7 +147,7 @@ class FacetMatcher:
                     gap = text[comps[k - 1].end:comps[k].start]
                     # a list (方向盘 刹车 油门) shares the symptom; so does a compound (电子助力转向), except
                     # for a vague whole-vehicle word in front of it (新车底盘 is the chassis)
-                    compound = len(gap) <= 1 and not _LIST_GAP.match(gap or " ")
+                    compound = gap == ""
                     if not (_LIST_GAP.match(gap) or compound):
                         break
                     k -= 1
