@@ -27,10 +27,31 @@ STAGE = "ingest.canonicalize"
 REASONS = ("missing_id", "empty_text", "bad_date", "nps_out_of_range", "duplicate_id")
 
 
+# Byte-order marks and zero-width characters: invisible, yet they make "\ufeff007" a different id from "007".
+_INVISIBLE = r"[\ufeff\u200b-\u200f\u2060\u202a-\u202e\u00ad]"
+TRUNCATED_MARK = "…[已截断：原文{n}字]"
+
+
 def _strip(s: pd.Series) -> pd.Series:
     """Strip whitespace (incl. full-width spaces); empty becomes missing."""
     s = s.astype("str").str.strip()
     return s.where(s != "")
+
+
+def _strip_id(s: pd.Series) -> pd.Series:
+    """Like `_strip`, and drop invisible characters, so duplicate detection sees the id people see."""
+    return _strip(s.astype("str").str.replace(_INVISIBLE, "", regex=True))
+
+
+def _cap(text: pd.Series, limit: int) -> pd.Series:
+    """Cut texts longer than `limit` characters, marking each cut with the original length."""
+    lengths = text.str.len()
+    long = lengths > limit
+    if not long.any():
+        return text
+    out = text.copy()
+    out[long] = [t[:limit] + TRUNCATED_MARK.format(n=n) for t, n in zip(text[long], lengths[long])]
+    return out
 
 
 def _problem(flag: pd.Series, messages: pd.Series | str) -> pd.Series:
@@ -114,7 +135,7 @@ def canonicalize(
     lines = raw[SOURCE_LINE].astype("int64")
     id_col, text_col, date_col = mapped["feedback_id"], mapped["text"], mapped["created_at"]
 
-    ids = _strip(raw[id_col])
+    ids = _strip_id(raw[id_col])
     missing_id = ids.isna()
     text = _strip(raw[text_col])
     empty_text = text.isna()
@@ -200,7 +221,8 @@ def _feedback(
             "source_line": lines[keep],
             "channel": pd.Series(str(spec.channel), index=fid.index[keep], dtype="str"),
             "created_at": created[keep],
-            "text": mask_pii_series(text[keep]),
+            # Masked before the cut, so a cut cannot leave half a phone number readable.
+            "text": _cap(mask_pii_series(text[keep]), spec.max_text_chars),
             "nps": nps[keep],
         }
     )
