@@ -79,20 +79,22 @@ def decode_text(raw: bytes, encoding: str | None, file: Path, source: str) -> st
                 file=file,
                 line=_line_of_offset(raw, exc.start),
             ) from None
-    mixed = _mixed_encoding_problem(raw)
-    if mixed:
-        raise InputError(
-            f"{mixed[1]}; a file must use one encoding (re-export it, or set `encoding:` for source "
-            f"'{source}' and fix the lines that do not fit)",
-            file=file,
-            line=mixed[0],
-        )
     failures: list[tuple[str, UnicodeDecodeError]] = []
     for candidate in AUTO_ENCODINGS:
         try:
-            return raw.decode(candidate)
+            text = raw.decode(candidate)
         except UnicodeDecodeError as exc:
             failures.append((candidate, exc))
+            continue
+        mixed = _mixed_encoding_problem(raw) if failures else None
+        if mixed:
+            raise InputError(
+                f"{mixed[1]}; a file must use one encoding (re-export it, or set `encoding:` for source "
+                f"'{source}' and fix the lines that do not fit)",
+                file=file,
+                line=mixed[0],
+            )
+        return text
     # The encoding that got furthest is the likeliest one; report where it broke.
     best, exc = max(failures, key=lambda f: f[1].start)
     tried = ", ".join(
