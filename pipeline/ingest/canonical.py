@@ -33,8 +33,12 @@ TRUNCATED_MARK = "…[已截断：原文{n}字]"
 
 
 def _strip(s: pd.Series) -> pd.Series:
-    """Strip whitespace (incl. full-width spaces); empty becomes missing."""
-    s = s.astype("str").str.strip()
+    """Strip whitespace (incl. full-width spaces) and NUL characters; empty becomes missing.
+
+    NUL is never text anyone wrote (a binary export artefact) and PostgreSQL cannot store it, so
+    it is dropped here for every backend alike.
+    """
+    s = s.astype("str").str.replace("\x00", "", regex=False).str.strip()
     return s.where(s != "")
 
 
