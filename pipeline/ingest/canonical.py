@@ -118,6 +118,7 @@ def canonicalize(
     file: str,
     *,
     seen_ids: Collection[str] = (),
+    file_sha256: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn one source's raw rows into accepted feedback and quarantined rows.
 
@@ -128,6 +129,7 @@ def canonicalize(
         file: the source file, as it should appear in the quarantine table.
         seen_ids: feedback_ids ("<source>:<id>") accepted in earlier batches; repeats of them are
             quarantined as duplicate_id.
+        file_sha256: fingerprint of the file's bytes, stored with each quarantined row.
 
     Returns:
         (feedback, quarantine): feedback has schema.FEEDBACK_COLUMNS, quarantine has
@@ -183,6 +185,8 @@ def canonicalize(
     accepted = valid & ~dup
     feedback = _feedback(raw, spec, accepted, fid, lines, created, text, nps)
     quarantine = _quarantine(raw, spec, file, ~accepted, lines, problems)
+    quarantine["file_sha256"] = pd.Series(file_sha256, index=quarantine.index, dtype="str")
+    quarantine = quarantine[QUARANTINE_COLUMNS]
     if len(feedback) + len(quarantine) != len(raw):
         raise RowCountMismatchError(spec.name, len(raw), len(feedback), len(quarantine))
     return feedback, quarantine
@@ -274,4 +278,4 @@ def _quarantine(
             "raw": pd.Series(_raw_json(raw, rows), index=index, dtype="str"),
         }
     )
-    return out[QUARANTINE_COLUMNS].reset_index(drop=True)
+    return out.reset_index(drop=True)

@@ -219,6 +219,29 @@ def _id_accept(m: re.Match[str], text: str) -> bool:
     return True
 
 
+# Cheap tests that skip a pass when its pattern cannot match; computed once per text (masking only
+# replaces matches by placeholders without digits or letters, so it never creates a new match).
+_DIGIT = re.compile("[0-9]")
+# Seven digits with at most a separator group between neighbours: every phone, ID and card number
+# holds such a run (a landline's shortest local number has seven digits).
+_NUMBER_RUN = re.compile(f"[0-9](?:{_SO}[0-9]){{6}}")
+_HINT_PATTERNS = {
+    "email": re.compile(r"@|at"),
+    "qq": re.compile(r"[qQ][qQ]|扣扣|企鹅"),
+    "plate": re.compile(f"[{_PROVINCES}][A-Za-z]"),
+    "name": re.compile("我叫|我姓|本人|姓名|联系人|我的名字|我名字|车主"),
+}
+
+
+def _possible_kinds(folded: str) -> set[str]:
+    kinds = {kind for kind, hint in _HINT_PATTERNS.items() if hint.search(folded)}
+    if _DIGIT.search(folded):
+        kinds.add("vin")
+        if _NUMBER_RUN.search(folded):
+            kinds.update(("id_card", "bank_card", "mobile", "landline"))
+    return kinds
+
+
 _PASSES: list[tuple[str, re.Pattern[str], _Accept | None]] = [
     ("email", re.compile(_EMAIL), None),
     ("id_card", re.compile(_ID_CARD), _id_accept),
@@ -287,9 +310,16 @@ def mask_pii(text: str) -> str:
         return text
     if "&#" in text:
         text = _NUMERIC_ENTITY.sub(_entity_char, text)
+    fullwidth = _HAS_FULLWIDTH.search(text) is not None
+    folded = text.translate(_FOLD_FULLWIDTH) if fullwidth else text
+    possible = _possible_kinds(folded)
     for kind, pattern, accept in _PASSES:
-        folded = text.translate(_FOLD_FULLWIDTH) if _HAS_FULLWIDTH.search(text) else text
-        text = _run_pass(kind, pattern, accept, text, folded)
+        if kind not in possible:
+            continue
+        masked = _run_pass(kind, pattern, accept, text, folded)
+        if masked is not text:
+            text = masked
+            folded = text.translate(_FOLD_FULLWIDTH) if fullwidth else text
     return text
 
 
