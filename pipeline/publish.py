@@ -46,7 +46,9 @@ REPLACE_BY = {
     "dim_category": "all",
     "dim_department": "all",
     "dim_category_owner": "all",
-    "runs": "append",
+    # One row per run, whatever the retries: a write retried after its commit (the Parquet export
+    # failed) replaces its own row instead of adding another.
+    "runs": "run_id",
     "watermarks": "stream",
 }
 DETAIL_TABLES = ("feedback", "clauses", "mentions")

@@ -51,3 +51,13 @@ def test_fresh_database_without_nps_then_with_nps(postgres_url) -> None:  # noqa
     stored = read_table(postgres_url, "fact_nps_drivers")
     assert stored["nps_delta"].tolist() == [-3.5]
     assert pd.to_datetime(stored["period"]).dt.date.tolist() == [MAY]
+
+
+def test_a_retried_write_leaves_one_runs_row(postgres_url, tmp_path) -> None:  # noqa: F811
+    runs = {"runs": pd.DataFrame([{"started_at": pd.Timestamp("2026-05-03 10:00"), "accepted": 1}])}
+    for target in (postgres_url, tmp_path / "voc.duckdb"):
+        for _ in range(3):  # the write committed, then the export failed and the task was retried
+            rows = publish.write(target, {**runs, "feedback": _feedback(["异响"])}, LINEAGE)
+        assert rows["runs"] == 1
+        rows = publish.write(target, {**runs, "feedback": _feedback(["异响"])}, {**LINEAGE, "run_id": "run-2"})
+        assert rows["runs"] == 2
