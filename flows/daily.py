@@ -30,7 +30,7 @@ from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.publish_sql import no_password_in_url
 from pipeline.workspace import LAYOUT, fill_paths
-from pipeline.windows import Window, in_window, resolve_window, today_in_china, window_counts
+from pipeline.windows import Window, in_window, late_rows, resolve_window, today_in_china, window_counts
 
 from flows.artifacts import publish_artifacts
 from flows.resume import forget_results, result_storage, run_key, run_lock, stage_key
@@ -69,6 +69,9 @@ class DailyParams(BaseModel):
     window_end: date | None = Field(
         None, description="first day NOT processed; empty: today if incremental, else after the latest feedback")
     incremental: bool = Field(False, description="start where the last completed window of these sources ended")
+    replace_window: bool = Field(
+        False, description="first delete the stored feedback of these sources inside the window (a re-export "
+                           "that dropped rows); default: upsert what the sources hold, keep every other stored row")
     runner: Runner = Field(Runner.local, description="where embedding and classification run")
     dask_address: str | None = Field(None, description="existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
                                                        "empty: a local cluster for the run")
@@ -114,8 +117,8 @@ def ingest(sources: Path):
 
 @task(cache_policy=NO_CACHE)
 def preprocess(feedback: pd.DataFrame, window: Window, taxonomy: Taxonomy, grain: attribute.Period,
-               backend: SegmenterBackend):
-    inside = in_window(feedback, window)
+               backend: SegmenterBackend, stored_ids: frozenset = frozenset()):
+    inside = in_window(feedback, window) | late_rows(feedback, window, stored_ids)
     counts = window_counts(feedback, inside)
     feedback, clauses = to_clauses(attribute.add_period(feedback[inside].reset_index(drop=True), grain))
     clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend))
@@ -245,11 +248,15 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
             "taxonomy_version": taxonomy.version, "embedder_id": embedder_id, "topic_model_version": "",
         }
+        # Incremental runs go by arrival: rows created before the watermark that are not stored yet
+        # (a late export) are processed too, in their own period.
+        stored_ids = frozenset(publish.stored_values(_target(params), "feedback", "feedback_id")) \
+            if params.incremental and window.start is not None else frozenset()
         lap("setup")
         result = resumable(ingest, "ingest")(params.sources)
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
-            result.feedback, window, taxonomy, params.period, params.segmenter)
+            result.feedback, window, taxonomy, params.period, params.segmenter, stored_ids)
         lap("preprocess")
         scored = score_all(clauses, feedback, taxonomy, spec, task_runner(params.runner, params.dask_address, params.dask_workers),
                            params.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
@@ -286,6 +293,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "accepted": len(result.feedback),
             "outside_window": int(in_counts["outside_window"].sum()),
             "in_window": len(feedback),
+            "late_rows": int(late_rows(feedback, window, stored_ids).sum()),
             "quarantined": len(result.quarantine),
             "clauses": len(clauses),
             "embedding": scored.stats,
@@ -301,7 +309,9 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "window_start": lo, "window_end": hi, "data_start": data_window[0], "data_end": data_window[1],
             "sources": str(params.sources), "period_grain": params.period.value,
         }]).astype({"window_start": "datetime64[us]", "window_end": "datetime64[us]"})  # typed even when open
-        replace = (window, [s.name for s in sources.sources])
+        # Lossless by default: the write upserts what was read; only an explicit replace deletes rows
+        # of the window that the sources no longer hold.
+        replace = (window, [s.name for s in sources.sources]) if params.replace_window else None
         rows, paths = write_outputs(tables, params, lineage, taxonomy, replace)
         forget_results(params.results_dir, key, before=started)
         lap("publish")

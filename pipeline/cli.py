@@ -89,6 +89,9 @@ def run(
     window_start: str = typer.Option(None, help="first day to process, YYYY-MM-DD (China time)"),
     window_end: str = typer.Option(None, help="first day NOT processed, YYYY-MM-DD"),
     incremental: bool = typer.Option(False, help="continue from where the last window of these sources ended"),
+    replace_window: bool = typer.Option(
+        False, help="delete the stored feedback of these sources inside the window first (default: keep it, "
+                    "upsert what the sources hold)"),
     runner: str = typer.Option("local", help="local | dask (embedding and classification per partition)"),
     dask_address: str = typer.Option(None, help="existing Dask scheduler; empty: a local cluster"),
 ) -> None:
@@ -96,7 +99,8 @@ def run(
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
                embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head,
                taxonomy_overlays=overlay or None, database_url=database_url, window_start=window_start,
-               window_end=window_end, incremental=incremental, runner=runner, dask_address=dask_address)
+               window_end=window_end, incremental=incremental, replace_window=replace_window, runner=runner,
+               dask_address=dask_address)
 
 
 def _run_daily(**kwargs) -> dict:

@@ -38,13 +38,17 @@ REPLACE_BY = {
     "emerging": "period",
     "topic_lineage": "topic_model_version",
     "topic_hierarchy": "topic_model_version",
-    "quarantine": "file",
-    "ingest_counts": "file",
+    # Per delivery, not per path: a daily export overwritten in place keeps the earlier days' rows;
+    # the same bytes run again replace their own rows (no duplicates).
+    "quarantine": "file_sha256",
+    "ingest_counts": "file_sha256",
     "topics": "topic_model_version",
     "dim_category": "all",
     "dim_department": "all",
     "dim_category_owner": "all",
-    "runs": "append",
+    # One row per run, whatever the retries: a write retried after its commit (the Parquet export
+    # failed) replaces its own row instead of adding another.
+    "runs": "run_id",
     "watermarks": "stream",
 }
 DETAIL_TABLES = ("feedback", "clauses", "mentions")
