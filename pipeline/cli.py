@@ -286,6 +286,10 @@ from pipeline.cli_topics import register as _register_topics  # noqa: E402  (nee
 
 _register_topics(app)
 
+from pipeline.cli_alerts import register as _register_alerts  # noqa: E402
+
+_register_alerts(app)
+
 if __name__ == "__main__":
     # `python -m pipeline.cli`: the taxonomy commands registered on the importable module's app.
     from pipeline.cli import app as registered
