@@ -117,7 +117,11 @@ def _run_daily(**kwargs) -> dict:
 def _print_summary(summary: dict, database: Path) -> None:
     from pipeline import report
 
+    from pipeline.cli_alerts import p0_lines
+
     console.rule("[bold]VoC run summary")
+    for line in p0_lines(database):  # the red line first, however small its volume
+        console.print(f"[bold red]{line}[/]")
     console.print(
         f"run [bold]{summary['run_id']}[/]  taxonomy {summary['taxonomy_version']}  "
         f"embedder {summary['embedder_id']}  topics {summary['topic_model_version']}"
@@ -151,8 +155,11 @@ def demo(
     rows: int = typer.Option(20000, help="feedback rows to generate"),
     seed: int = typer.Option(42, help="random seed"),
 ) -> None:
-    """Generate sample data and run the daily flow on it, on embedded defaults."""
+    """Generate sample data, run the red-line scan and the daily flow on it, on embedded defaults."""
     generate(REPO / "data/sample", rows=rows, seed=seed)
+    # The red-line scan first, so the daily run's summary and report show its alerts.
+    redline(sources=REPO / "data/sample/sources.yaml", database=str(REPO / "data/voc.duckdb"), webhook=None,
+            lookback_hours=None)
     _run_daily(sources=REPO / "data/sample/sources.yaml", refit_topics=True)
 
 

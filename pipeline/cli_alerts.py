@@ -137,3 +137,13 @@ def act(alert_id: str = typer.Argument(..., help="alert id, short id or unique p
     if step not in STEPS:
         _fail(f"--step: expected one of {', '.join(STEPS)}; got {step!r}")
     _record(database, alert_id, STEPS[step], by, note)
+
+
+def p0_lines(database) -> list[str]:
+    """The run summary's first lines: P0 complaints per category and alerts by status (any database)."""
+    from pipeline import publish
+    from pipeline.report.redline import p0_headline
+
+    events = publish.read(str(database), "alert_events")
+    return p0_headline(publish.read(str(database), "fact_category_counts"), publish.read(str(database), "dim_category"),
+                       publish.read(str(database), "alerts"), events if len(events) else None, _now())

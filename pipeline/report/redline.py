@@ -62,8 +62,9 @@ def alert_board(alerts: pd.DataFrame, events: pd.DataFrame | None, category_name
         "overdue": (board["逾期"] != "").astype(int),
         "open": s["status"].isin(["open", "to_confirm", "acknowledged"]).astype(int).to_numpy(),
         "t": raised.fillna(pd.to_datetime(a["created_at"])).to_numpy(),
+        "c": pd.to_datetime(a["created_at"]).to_numpy(),
     }, index=board.index)
-    board = board.loc[order.sort_values(["overdue", "open", "t"], ascending=False).index]
+    board = board.loc[order.sort_values(["overdue", "open", "t", "c"], ascending=False).index]
     if not include_closed:
         board = board[~s.loc[board["alert_id"], "status"].isin(["confirmed", "dismissed"]).to_numpy()]
     board = board.reset_index(drop=True)
