@@ -159,7 +159,7 @@ def demo(
     generate(REPO / "data/sample", rows=rows, seed=seed)
     # The red-line scan first, so the daily run's summary and report show its alerts.
     redline(sources=REPO / "data/sample/sources.yaml", database=str(REPO / "data/voc.duckdb"), webhook=None,
-            lookback_hours=None)
+            lookback_hours=None, alerting=REPO / "taxonomies/alerting.yaml", escalation_webhook=None)
     _run_daily(sources=REPO / "data/sample/sources.yaml", refit_topics=True)
 
 
@@ -275,14 +275,17 @@ def redline(
     database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
     webhook: str = typer.Option(None, help="webhook URL the alerts are POSTed to"),
     lookback_hours: float = typer.Option(None, help="only feedback created this recently"),
+    alerting: Path = typer.Option(REPO / "taxonomies/alerting.yaml", help="deadlines, channels, delivery timing"),
+    escalation_webhook: str = typer.Option(None, help="where overdue alerts are escalated"),
 ) -> None:
-    """Run the red-line scan once: new P0 alerts are stored and sent to the webhook."""
+    """Run the red-line scan once: new P0 alerts are stored and sent, missed deadlines escalated."""
     from flows.redline import RedlineParams, redline_flow
 
     out = redline_flow(RedlineParams(sources=sources, database=database, webhook_url=webhook,
-                                     lookback_hours=lookback_hours))
+                                     lookback_hours=lookback_hours, alerting=alerting,
+                                     escalation_webhook_url=escalation_webhook))
     console.print(f"scanned {out['scanned']}, new alerts {out['new_alerts']}, folded {out['duplicates']}, "
-                  f"delivery {out['delivery']}")
+                  f"escalated {out['escalated']}, delivery {out['delivery'] or 'none configured (queued)'}")
 
 
 # The analyst's taxonomy tools and `voc explain` live in their own module.

@@ -137,7 +137,8 @@ class Outbox:
                                        ("claimed_by", "VARCHAR"), ("lease_until", "TIMESTAMP")) if c not in have]
         for col, typ in missing:
             conn.execute(sa.text(f'ALTER TABLE alert_outbox ADD COLUMN "{col}" {typ}'))
-        if missing:
+        # Also when a newer scan's write already added the columns: old rows have no message id yet.
+        if conn.execute(sa.text("SELECT count(*) FROM alert_outbox WHERE message_id IS NULL")).scalar_one():
             conn.execute(sa.text("UPDATE alert_outbox SET message_id = alert_id, kind = 'alert', route = 'primary' "
                                  "WHERE message_id IS NULL"))
 

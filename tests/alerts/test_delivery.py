@@ -107,3 +107,22 @@ def test_a_second_write_of_the_same_alert_does_not_requeue_a_sent_message(taxono
         assert Outbox(target, rx.url).deliver(now=T0 + timedelta(minutes=1))["sent"] == 0
     assert rx.keys() == {ids[0]: 1}
     assert publish.read(target, "alert_outbox")["status"].tolist() == ["sent"]
+
+
+def test_messages_queued_by_an_earlier_release_are_still_sent_once(taxonomy, target):
+    """An outbox without message ids and leases (the earlier format), then a new scan's messages."""
+    import json
+
+    old = pd.DataFrame({"alert_id": ["alert-old1"], "payload": [json.dumps({"alert_id": "alert-old1", "text": "刹车失灵"},
+                                                                           ensure_ascii=False)],
+                        "status": ["pending"], "attempts": [0], "next_attempt_at": [pd.Timestamp(T0)],
+                        "last_error": pd.Series([None], dtype="string"), "sent_at": [pd.NaT], "queued_at": [pd.Timestamp(T0)]})
+    engine = Outbox(target, "http://unused")._engine()
+    with engine.begin() as conn:
+        old.astype({"sent_at": "datetime64[us]"}).to_sql("alert_outbox", conn, index=False)
+    engine.dispose()
+    ids = queue(taxonomy, target, ["踩刹车没反应"])  # a newer scan adds the new columns first
+    with Receiver() as rx:
+        assert Outbox(target, rx.url).deliver(now=T0)["sent"] == 2
+        assert Outbox(target, rx.url).deliver(now=T0 + timedelta(hours=1))["sent"] == 0
+    assert rx.keys() == {"alert-old1": 1, ids[0]: 1}
