@@ -77,7 +77,8 @@ def store(database: str, tables: dict, lineage: dict) -> dict:
     return publish.write(database, tables, lineage) if tables else {}
 
 
-@task(cache_policy=NO_CACHE)
+# Safe to retry: a message is claimed before it is sent and marked sent after, so a retry never resends.
+@task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def deliver(database: str, config: AlertingConfig, webhook_url: str | None, escalation_url: str | None,
             backoff_seconds: float | None, now: datetime) -> dict | None:
     channels = {route: make_channel(spec, url=webhook_url if route == "primary" else escalation_url)

@@ -81,6 +81,7 @@ def list_alerts(
 
 
 def _record(database: str, alert_id: str, event: str, by: str | None, note: str | None) -> None:
+    import duckdb
     import pandas as pd
 
     from flows.resume import RunLockedError, run_lock
@@ -102,6 +103,11 @@ def _record(database: str, alert_id: str, event: str, by: str | None, note: str 
             publish.write(database, {"alert_events": ev, "alert_status": alert_status(alerts, every, now)}, lineage)
     except RunLockedError as exc:
         _fail(str(exc))
+    except duckdb.IOException as exc:  # a DuckDB file another process is writing (a daily run)
+        if "lock" not in str(exc).lower():
+            raise
+        _fail(f"{publish.display_target(database)} is being written by another process; nothing was recorded, "
+              "try again in a minute")
     status = alert_status(alerts[alerts["alert_id"] == aid], every, now).iloc[0]
     overdue = f"; still overdue: {status['overdue']}" if isinstance(status["overdue"], str) else ""
     console.print(f"[green]✓[/] {aid} {event} by {ev['by'].iloc[0]}: status {status['status']}{overdue}")
