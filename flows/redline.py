@@ -19,6 +19,7 @@ from pipeline.alerts.config import AlertingConfig, load_alerting
 from pipeline.alerts.outbox import Outbox, utcnow
 from pipeline.alerts.tables import scan_tables
 from pipeline.ingest import ingest_sources, load_sources
+from pipeline.report.redline import alert_board
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.windows import TIMEZONE
 
@@ -92,6 +93,21 @@ def deliver(database: str, config: AlertingConfig, webhook_url: str | None, esca
                   backoff_max=d.backoff_max_seconds, lease_seconds=d.lease_seconds).deliver(now=now)
 
 
+@task(cache_policy=NO_CACHE)
+def show_board(database: str, taxonomy: Taxonomy, now: datetime, summary: str) -> None:
+    """The open alerts, overdue first, as a table on the flow run's page (a view: never fails the scan)."""
+    from prefect.artifacts import create_table_artifact
+
+    try:
+        alerts, events = publish.read(database, "alerts"), publish.read(database, "alert_events")
+        names = {c: taxonomy.categories[c].name for c in taxonomy.categories}
+        board = alert_board(alerts, events if len(events) else None, names, now, include_closed=False, limit=50)
+        create_table_artifact(key="voc-redline-board", table=board.drop(columns="alert_id").to_dict("records"),
+                              description=summary)
+    except Exception as exc:  # noqa: BLE001 - see docstring
+        get_run_logger().warning("artifact voc-redline-board not created: %s", exc)
+
+
 @flow(name="voc-redline", log_prints=True)
 def redline_flow(params: RedlineParams = RedlineParams()) -> dict:
     """Scan feedback for red-line (P0) complaints, store new alerts, escalate missed deadlines, send."""
@@ -118,7 +134,10 @@ def redline_flow(params: RedlineParams = RedlineParams()) -> dict:
     status = tables.get("alert_status", pd.DataFrame(columns=["overdue"]))
     escalated = len(tables.get("alert_events", []))
     overdue = int(status["overdue"].notna().sum())
-    log.info("red line: %s feedback scanned, %s new alerts, %s folded into existing ones, %s escalated, "
-             "%s overdue, delivery %s", len(feedback), len(alerts), len(duplicates), escalated, overdue, delivery)
+    line = (f"red line: {len(feedback)} feedback scanned, {len(alerts)} new alerts, {len(duplicates)} folded into "
+            f"existing ones, {escalated} escalated, {overdue} overdue, delivery {delivery}")
+    log.info(line)
+    if len(status):
+        show_board(params.database, taxonomy, now, line)
     return {**lineage, "scanned": len(feedback), "new_alerts": len(alerts), "duplicates": len(duplicates),
             "escalated": escalated, "overdue": overdue, "delivery": delivery}
