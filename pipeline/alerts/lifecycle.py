@@ -124,48 +124,54 @@ def alert_status(alerts: pd.DataFrame, events: pd.DataFrame | None, now: datetim
         passed unmet (none for a dismissed alert); `escalated`: deadlines already escalated.
     """
     require_columns(alerts, ["alert_id", "category_id"], "alert_status")
+    a = alerts.drop_duplicates("alert_id").reset_index(drop=True)
+    ids = a["alert_id"]
     ev = events if events is not None and len(events) else events_frame([])
-    ev = ev.sort_values("at", kind="stable")
-    by_alert = {a: g for a, g in ev.groupby("alert_id", sort=False)}
+    ev = ev[ev["alert_id"].isin(set(ids))].sort_values("at", kind="stable")
     now = pd.Timestamp(now)
-    rows = []
-    for r in alerts.drop_duplicates("alert_id").to_dict("records"):
-        g = by_alert.get(r["alert_id"], ev.iloc[0:0])
-        decisive = g[g["event"].isin(["confirmed", "dismissed"])]
-        acks = g[g["event"].isin(DEADLINES["acknowledge"][1])]
-        actions = g[g["event"].isin(DEADLINES["owner_action"][1])]
-        status = (decisive["event"].iloc[-1] if len(decisive) else "acknowledged" if len(acks)
-                  else (r.get("status") if isinstance(r.get("status"), str) else "open"))
-        last = decisive.iloc[-1] if len(decisive) else (acks.iloc[-1] if len(acks) else None)
-        overdue, nxt = [], pd.NaT
-        if status != "dismissed":
-            for name, (col, meets) in DEADLINES.items():
-                due = r.get(col)
-                if due is None or pd.isna(due) or g["event"].isin(meets).any():
-                    continue
-                if pd.Timestamp(due) <= now:
-                    overdue.append(name)
-                elif pd.isna(nxt) or pd.Timestamp(due) < nxt:
-                    nxt = pd.Timestamp(due)
-        escalated = g.loc[g["event"] == "escalated", "note"].dropna().unique().tolist()
-        rows.append({
-            "alert_id": r["alert_id"], "category_id": r["category_id"], "severity": r.get("severity") or "P0",
-            "detector": r.get("detector") if isinstance(r.get("detector"), str) else "rules", "status": status,
-            "raised_at": r.get("raised_at"),
-            "acknowledged_at": acks["at"].iloc[0] if len(acks) else pd.NaT,
-            "acknowledged_by": acks["by"].iloc[0] if len(acks) else None,
-            "owner_action_at": actions["at"].iloc[0] if len(actions) else pd.NaT,
-            "reviewed_by": None if last is None else last["by"], "review_note": None if last is None else last["note"],
-            **{c: r.get(c) for c in ("ack_due_at", "action_due_at", "facts_due_at", "report_due_at")},
-            "overdue": ",".join(overdue) or None, "escalated": ",".join(escalated) or None,
-            "next_due_at": nxt, "as_of": now,
-        })
-    out = pd.DataFrame(rows, columns=STATUS_COLUMNS)
+
+    def pick(kinds, how: str) -> pd.DataFrame:
+        g = ev[ev["event"].isin(kinds)].groupby("alert_id", sort=False)
+        return (g.tail(1) if how == "last" else g.head(1)).set_index("alert_id")
+
+    decisive, last_ack = pick({"confirmed", "dismissed"}, "last"), pick(DEADLINES["acknowledge"][1], "last")
+    first_ack, first_action = pick(DEADLINES["acknowledge"][1], "first"), pick(DEADLINES["owner_action"][1], "first")
+    detected = _col(a, "status", "open").where(lambda x: x.map(lambda v: isinstance(v, str)), "open")
+    status = pd.Series(decisive["event"].reindex(ids).to_numpy(), index=a.index)
+    status = status.fillna(pd.Series(ids.isin(last_ack.index).map({True: "acknowledged", False: None}).to_numpy(),
+                                     index=a.index)).fillna(detected)
+    last = pd.concat([last_ack[~last_ack.index.isin(decisive.index)], decisive])
+    kinds = {k: set(g) for k, g in ev.groupby("alert_id")["event"]}
+    seen = [kinds.get(i, set()) for i in ids]
+    open_ = status != "dismissed"
+    overdue = [[] for _ in range(len(a))]
+    nxt = pd.Series(pd.NaT, index=a.index, dtype="datetime64[us]")
+    for name, (col, meets) in DEADLINES.items():
+        due = pd.to_datetime(_col(a, col)).astype("datetime64[us]")
+        met = pd.Series([bool(k & meets) for k in seen], index=a.index, dtype=bool)
+        pending = due.notna() & open_ & ~met
+        for i in a.index[pending & (due <= now)]:
+            overdue[i].append(name)
+        later = pending & (due > now)
+        nxt = nxt.where(~later | (nxt.notna() & (nxt <= due)), due)
+    escalated = ev[ev["event"] == "escalated"].groupby("alert_id")["note"].agg(
+        lambda s: ",".join(dict.fromkeys(s.dropna())) or None)
+    out = pd.DataFrame({
+        "alert_id": ids, "category_id": a["category_id"], "severity": _col(a, "severity", "P0").fillna("P0"),
+        "detector": _col(a, "detector", "rules").fillna("rules"), "status": status,
+        "raised_at": _col(a, "raised_at"),
+        "acknowledged_at": first_ack["at"].reindex(ids).to_numpy(), "acknowledged_by": first_ack["by"].reindex(ids).to_numpy(),
+        "owner_action_at": first_action["at"].reindex(ids).to_numpy(),
+        "reviewed_by": last["by"].reindex(ids).to_numpy(), "review_note": last["note"].reindex(ids).to_numpy(),
+        **{c: _col(a, c) for c in ("ack_due_at", "action_due_at", "facts_due_at", "report_due_at")},
+        "overdue": [",".join(o) or None for o in overdue], "escalated": escalated.reindex(ids).to_numpy(),
+        "next_due_at": nxt, "as_of": now,
+    }, index=a.index)[STATUS_COLUMNS]
     times = ["raised_at", "acknowledged_at", "owner_action_at", "ack_due_at", "action_due_at", "facts_due_at",
              "report_due_at", "next_due_at", "as_of"]
     for c in times:
         out[c] = pd.to_datetime(out[c]).astype("datetime64[us]")
-    return out.astype({c: "string" for c in STATUS_COLUMNS if c not in times})
+    return out.astype({c: "string" for c in STATUS_COLUMNS if c not in times}).reset_index(drop=True)
 
 
 def escalations(status: pd.DataFrame, now: datetime, by: str = "voc-redline") -> pd.DataFrame:

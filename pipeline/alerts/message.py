@@ -13,6 +13,8 @@ DEADLINE_LABELS = {
     "full_report": "完整报告时限",
 }
 DETECTION_LABELS = {"open": "待处理", "to_confirm": "待人工确认"}
+CHANNEL_LABELS = {"nps": "NPS 问卷", "call_center": "400 热线", "dealer": "经销商", "social": "社交媒体", "app": "App"}
+DETECTOR_LABELS = {"rules": "规则", "facets": "部件×症状", "semantic": "语义近邻", "classifier": "分类器"}
 TEXT_LIMIT = 300  # characters of feedback text in a robot message (WeCom caps markdown at 4,096 bytes)
 
 
@@ -65,6 +67,11 @@ def alert_message(alert: dict, category_name: str, owners: list[str], kind: str 
     }
 
 
+def _detector(name: str | None) -> str:
+    name = name or "rules"
+    return f"{DETECTOR_LABELS[name]} ({name})" if name in DETECTOR_LABELS else name
+
+
 def markdown(msg: dict) -> tuple[str, str]:
     """(title, markdown body) of a message, in Chinese, for WeCom and DingTalk robots."""
     text = str(msg.get("text") or "")
@@ -76,8 +83,9 @@ def markdown(msg: dict) -> tuple[str, str]:
     lines += [
         f"- 严重度：{msg.get('severity', 'P0')}　类别：{msg['category']}",
         f"- 车型：{msg.get('vehicle_model') or '未知'}　车辆：{msg.get('vehicle_id') or '未知'}",
-        f"- 经销商：{msg.get('dealer') or '未知'}　区域：{msg.get('region') or '未知'}　渠道：{msg.get('channel') or '未知'}",
-        f"- 检测：{msg.get('detector') or 'rules'}" + (f"（{msg['reason']}）" if msg.get("reason") else
+        f"- 经销商：{msg.get('dealer') or '未知'}　区域：{msg.get('region') or '未知'}　"
+        f"渠道：{CHANNEL_LABELS.get(msg.get('channel'), msg.get('channel') or '未知')}",
+        f"- 检测：{_detector(msg.get('detector'))}" + (f"（{msg['reason']}）" if msg.get("reason") else
                                                     f"（命中：{msg['matched_terms']}）" if msg.get("matched_terms") else ""),
         f"- 状态：{DETECTION_LABELS.get(msg.get('status'), msg.get('status') or '待处理')}"
         + (f"　同车重复反馈：{msg['duplicates']}" if msg.get("duplicates") else ""),
@@ -87,8 +95,8 @@ def markdown(msg: dict) -> tuple[str, str]:
     for key, due in (msg.get("deadlines") or {}).items():
         injured = "（有人员受伤）" if key == "regulator_facts" and msg.get("injuries") else ""
         lines.append(f"- {DEADLINE_LABELS.get(key, key)}{injured}：{beijing(datetime.fromisoformat(due))}")
-    lines += [f"> 原文：{text}", f"<font color=\"comment\">预警编号 {msg['alert_id']} · 反馈 {msg['feedback_id']}"
-              f" · 确认：voc alerts ack {msg['alert_id']}</font>"]
+    lines += [f"> 原文：{text}", "",
+              f"预警编号 {msg['alert_id']} · 反馈 {msg['feedback_id']} · 确认：voc alerts ack {msg['alert_id']}"]
     return msg["title"], "\n".join(lines)
 
 
@@ -97,6 +105,7 @@ def plain_lines(msg: dict) -> tuple[str, list[str]]:
     title, body = markdown(msg)
     out = []
     for line in body.split("\n")[1:]:
-        line = line.replace("**", "").replace('<font color="comment">', "").replace("</font>", "")
-        out.append(line[2:] if line.startswith(("- ", "> ")) else line)
+        if line:
+            line = line.replace("**", "")
+            out.append(line[2:] if line.startswith(("- ", "> ")) else line)
     return title, out

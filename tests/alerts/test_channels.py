@@ -37,7 +37,7 @@ def test_message_in_chinese_names_vehicle_dealer_category_detector_and_deadline(
 
     title, text = markdown(MSG)
     assert title == "【红线预警】刹车失灵：远航E6"
-    for part in ("远航E6", "veh-9f2c", "杭州西湖店", "刹车失灵", "检测：rules", "确认时限：2026-07-20 10:30 (北京时间)",
+    for part in ("远航E6", "veh-9f2c", "杭州西湖店", "刹车失灵", "检测：规则 (rules)", "确认时限：2026-07-20 10:30 (北京时间)",
                  "处置时限：2026-07-20 12:00 (北京时间)", "底盘研发、质量部", "[手机号]", "alert-0123456789abcdef"):
         assert part in text, part
 
