@@ -167,7 +167,10 @@ def demo(
 def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file")) -> None:
     """Print the headline tables of the output database."""
     from pipeline import report
+    from pipeline.cli_alerts import p0_lines
 
+    for line in p0_lines(database):
+        console.print(f"[bold red]{line}[/]")
     console.print(_table("Top issues", report.top_categories(database)))
     console.print(_table("Department load", report.department_load(database)))
     console.print(_table("Largest topics", report.top_topics(database)))
