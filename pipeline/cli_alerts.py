@@ -7,17 +7,15 @@ from __future__ import annotations
 import getpass
 import sys
 from datetime import datetime, timezone
-from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
-REPO = Path(__file__).resolve().parent.parent
 alerts_app = typer.Typer(help="Red-line alerts: list, acknowledge, confirm, dismiss.", no_args_is_help=True)
 console = Console(width=None if sys.stdout.isatty() else 160)
 
-DB = typer.Option(str(REPO / "data/voc.duckdb"), "--database", help="DuckDB file or SQLAlchemy URL")
+DB = typer.Option(None, "--database", help="DuckDB file or SQLAlchemy URL [default: <workspace>/voc.duckdb]")
 BY = typer.Option(None, "--by", help="who acts (default: the login name)")
 NOTE = typer.Option(None, "--note", help="what was done or why")
 STEPS = {"action": "owner_action", "facts": "facts_reported", "report": "report_filed"}
@@ -34,6 +32,16 @@ def _now() -> datetime:
 def _fail(msg: str) -> None:
     console.print(f"[bold red]error:[/] {msg}")
     raise typer.Exit(2)
+
+
+def _db(database: str | None) -> str:
+    """The database to use: the one given (a URL's password moves to the environment), else the workspace's."""
+    from pipeline.publish_sql import secret_free_url
+    from pipeline.workspace import workspace_path
+
+    if not database:
+        return str(workspace_path("database"))
+    return secret_free_url(database) if "://" in database else database
 
 
 def _read(database: str):
@@ -61,13 +69,14 @@ def _resolve(alerts, alert_id: str) -> str:
 
 @alerts_app.command("list")
 def list_alerts(
-    database: str = DB,
+    database: str | None = DB,
     all_: bool = typer.Option(False, "--all", help="include confirmed and dismissed alerts"),
     limit: int = typer.Option(50, help="rows to show"),
 ) -> None:
     """Alerts with status and deadlines (Beijing time), overdue first."""
     from pipeline.report.redline import alert_board
 
+    database = _db(database)
     alerts, events, names = _read(database)
     board = alert_board(alerts, events, names, _now(), include_closed=all_, limit=limit)
     t = Table(title=f"红线预警 ({len(board)} shown; voc alerts ack|confirm|dismiss <编号>)", title_justify="left")
@@ -88,6 +97,7 @@ def _record(database: str, alert_id: str, event: str, by: str | None, note: str 
     from pipeline import publish
     from pipeline.alerts.lifecycle import alert_status, review_event
 
+    database = _db(database)
     try:
         # The same lock as the red-line scan: a DuckDB file takes one writing process at a time.
         with run_lock(database, 60, name="redline"):
