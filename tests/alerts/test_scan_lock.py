@@ -31,3 +31,16 @@ def test_a_scan_that_cannot_get_the_lock_skips(sample_dir, tmp_path, prefect_har
     with run_lock(db, 1, name="redline"):
         out = redline_flow(RedlineParams(sources=sample_dir / "sources.yaml", database=db, lock_timeout_s=0.2))
     assert out["skipped"] == "locked" and out["new_alerts"] == 0
+
+
+def test_scan_parameters_default_to_the_workspace_and_refuse_a_password(tmp_path, monkeypatch):
+    from pydantic import ValidationError
+
+    from flows.redline import RedlineParams
+
+    with pytest.raises(ValidationError, match="password"):
+        RedlineParams(database="postgresql+psycopg://voc:secret@127.0.0.1:5432/voc")
+    assert RedlineParams(database="postgresql+psycopg://voc@127.0.0.1:5432/voc").database.endswith("/voc")
+    monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path))
+    p = RedlineParams().in_workspace()
+    assert p.database == str(tmp_path / "voc.duckdb") and p.sources == tmp_path / "sample" / "sources.yaml"
