@@ -165,7 +165,11 @@ def _preflight(params) -> None:
 def _print_summary(summary: dict, database: Path) -> None:
     from pipeline import report
 
+    from pipeline.cli_alerts import p0_lines
+
     console.rule("[bold]VoC run summary")
+    for line in p0_lines(database):  # the red line first, however small its volume
+        console.print(f"[bold red]{line}[/]")
     console.print(
         f"run [bold]{summary['run_id']}[/]  taxonomy {summary['taxonomy_version']}  "
         f"embedder {summary['embedder_id']}  topics {summary['topic_model_version']}"
@@ -199,9 +203,12 @@ def demo(
     rows: int = typer.Option(20000, help="feedback rows to generate"),
     seed: int = typer.Option(42, help="random seed"),
 ) -> None:
-    """Generate sample data and run the daily flow on it, on embedded defaults."""
+    """Generate sample data, run the red-line scan and the daily flow on it, on embedded defaults."""
     sample = _ws("sample_dir")
     generate(sample, rows=rows, seed=seed)
+    # The red-line scan first, so the daily run's summary and report show its alerts.
+    redline(sources=sample / "sources.yaml", database=str(_ws("database")), webhook=None, lookback_hours=None,
+            alerting=REPO / "taxonomies/alerting.yaml", escalation_webhook=None)
     _run_daily(sources=sample / "sources.yaml", refit_topics=True)
 
 
@@ -209,9 +216,11 @@ def demo(
 def summary(database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]")) -> None:
     """Print the headline tables of the output database."""
     from pipeline import report
+    from pipeline.cli_alerts import p0_lines
 
     database = database or _ws("database")
-
+    for line in p0_lines(database):  # the red line first, however small its volume
+        console.print(f"[bold red]{line}[/]")
     console.print(_table("Top issues", report.top_categories(database)))
     console.print(_table("Department load", report.department_load(database)))
     console.print(_table("Largest topics", report.top_topics(database)))
@@ -321,15 +330,21 @@ def redline(
     database: str = typer.Option(None, help="DuckDB file or SQLAlchemy URL [default: <workspace>/voc.duckdb]"),
     webhook: str = typer.Option(None, help="webhook URL the alerts are POSTed to"),
     lookback_hours: float = typer.Option(None, help="only feedback created this recently"),
+    alerting: Path = typer.Option(REPO / "taxonomies/alerting.yaml", help="deadlines, channels, delivery timing"),
+    escalation_webhook: str = typer.Option(None, help="where overdue alerts are escalated"),
 ) -> None:
-    """Run the red-line scan once: new P0 alerts are stored and sent to the webhook."""
+    """Run the red-line scan once: new P0 alerts are stored and sent, missed deadlines escalated."""
     from flows.redline import RedlineParams, redline_flow
 
+    from pipeline.publish_sql import secret_free_url
+
     sources, database = sources or _ws("sample_dir") / "sources.yaml", database or str(_ws("database"))
+    database = secret_free_url(database) if "://" in database else database  # no password in flow parameters
     out = redline_flow(RedlineParams(sources=sources, database=database, webhook_url=webhook,
-                                     lookback_hours=lookback_hours))
+                                     lookback_hours=lookback_hours, alerting=alerting,
+                                     escalation_webhook_url=escalation_webhook))
     console.print(f"scanned {out['scanned']}, new alerts {out['new_alerts']}, folded {out['duplicates']}, "
-                  f"delivery {out['delivery']}")
+                  f"escalated {out['escalated']}, delivery {out['delivery'] or 'none configured (queued)'}")
 
 
 # The analyst's taxonomy tools and `voc explain` live in their own module.
@@ -339,6 +354,10 @@ import pipeline.cli_taxonomy  # noqa: E402,F401
 from pipeline.cli_topics import register as _register_topics  # noqa: E402  (needs `app` defined above)
 
 _register_topics(app)
+
+from pipeline.cli_alerts import register as _register_alerts  # noqa: E402
+
+_register_alerts(app)
 
 
 def main() -> None:

@@ -33,7 +33,9 @@ REPLACE_BY = {
     "fact_competitor_benchmark": "period",
     "alerts": "alert_id",
     "alert_duplicates": "feedback_id",
-    "alert_outbox": "alert_id",
+    "alert_outbox": "message_id",
+    "alert_events": "event_id",
+    "alert_status": "all",
     "fact_topic_trend": "period",
     "emerging": "period",
     "topic_lineage": "topic_model_version",
@@ -51,6 +53,10 @@ REPLACE_BY = {
     "runs": "run_id",
     "watermarks": "stream",
 }
+# Tables whose stored rows are never replaced: a row whose key is already stored is skipped. An outbox
+# row rewritten by a second scan would turn `sent` back into `pending` and send the alert again; review
+# events are a log.
+KEEP_EXISTING = {"alert_outbox", "alert_events"}
 DETAIL_TABLES = ("feedback", "clauses", "mentions")
 LINEAGE = ["run_id", "taxonomy_version", "embedder_id", "topic_model_version"]
 
@@ -241,6 +247,10 @@ def _replace(
         con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
         _add_new_columns(con, name)
         rule = REPLACE_BY[name]
+        if name in KEEP_EXISTING:
+            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming WHERE "{rule}" NOT IN '
+                        f'(SELECT "{rule}" FROM "{name}" WHERE "{rule}" IS NOT NULL)')
+            return
         if rule == "all":
             con.execute(f'DELETE FROM "{name}"')
         elif scope is not None:

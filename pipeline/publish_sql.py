@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pipeline.publish import DETAIL_TABLES, LINEAGE, REPLACE_BY, stamp, touched_periods
+from pipeline.publish import DETAIL_TABLES, KEEP_EXISTING, LINEAGE, REPLACE_BY, stamp, touched_periods
 from pipeline.views import create_views
 
 log = logging.getLogger(__name__)
@@ -184,6 +184,14 @@ def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str
     df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage).reset_index(drop=True)
     have = _columns(conn, name)
     rule = REPLACE_BY[name]
+    if name in KEEP_EXISTING:  # insert only rows whose key is not stored yet
+        keys = list(pd.unique(df[rule].dropna()))
+        if have and keys:
+            stmt = sa.text(f'SELECT "{rule}" FROM "{name}" WHERE "{rule}" = ANY(:k)')
+            stored = {r[0] for r in conn.execute(stmt, {"k": keys}).fetchall()}
+            df = df[~df[rule].isin(stored)]
+        _copy(conn, name, df)
+        return
     keys = scope if scope is not None else (list(pd.unique(df[rule].dropna())) if rule not in ("all", "append") else None)
 
     def typed(c: str) -> str:
