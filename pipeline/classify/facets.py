@@ -109,7 +109,29 @@ class FacetMatcher:
                         break
         self._scan = re.compile(trie_pattern(roles), re.IGNORECASE) if roles else None
 
-    def tokens(self, text: str) -> list[_Tok]:
+    def tokens(self, text: str, found: dict | None = None) -> list[_Tok]:
+        """Component, symptom and guard words of a text, leftmost-longest without overlaps.
+
+        Args:
+            found: optional term -> spans from the RuleMatcher's scan (which includes these words and, at
+                every position, each of them that matches there); saves a second pass over the text.
+        """
+        if found is not None:
+            best: dict[int, int] = {}
+            for t, spans in found.items():
+                if t in self.roles_:
+                    for s0, e0 in spans:
+                        if e0 > best.get(s0, -1):
+                            best[s0] = e0
+            out, pos = [], 0
+            for s0 in sorted(best):
+                if s0 < pos:
+                    continue
+                e0 = best[s0]
+                kind, ref = self.roles_[text[s0:e0].lower()]
+                out.append(_Tok(s0, e0, kind, ref, text[s0:e0]))
+                pos = e0
+            return out
         if self._scan is None:
             return []
         out = []
@@ -118,14 +140,15 @@ class FacetMatcher:
             out.append(_Tok(m.start(), m.end(), kind, ref, text[m.start():m.end()]))
         return out
 
-    def match(self, text: str, trace: list | None = None) -> list[FacetHit]:
+    def match(self, text: str, trace: list | None = None, found: dict | None = None) -> list[FacetHit]:
         """Composed categories in one clause, with their evidence and negation state.
 
         Args:
             text: the clause.
             trace: when a list, receives (what, reason) for every pair a guard refused.
+            found: the RuleMatcher's scan of the same text (see `tokens`).
         """
-        toks = [t for t in self.tokens(text) if t.kind != "guard"]
+        toks = [t for t in self.tokens(text, found) if t.kind != "guard"]
         comps = [t for t in toks if t.kind == "component"]
         syms = [t for t in toks if t.kind == "symptom"]
         if not syms:

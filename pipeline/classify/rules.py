@@ -93,6 +93,15 @@ class RuleMatcher:
             c.praise = {s for t in cat.praise for s in ex(t)}
             literals |= c.any | c.praise
             self.rules_[cid] = c
+        self.facets_ = None
+        self._facet_terms: frozenset[str] = frozenset()
+        if taxonomy.components and taxonomy.symptoms:
+            from pipeline.classify.facets import FacetMatcher
+
+            self.facets_ = FacetMatcher(taxonomy)
+            # the same scan finds the facets' words: one pass over the text serves both lanes
+            self._facet_terms = frozenset(self.facets_.roles_)
+            literals |= self._facet_terms
         # One pass finds all literal terms, overlapping ones too (lookahead at every position);
         # longer terms first so 刹车失灵 wins over 失灵 at the same start.
         from pipeline.classify.facets import trie_pattern
@@ -104,11 +113,6 @@ class RuleMatcher:
             for t in terms:
                 self._term_cats.setdefault(t, set()).add(cid)
         self._wild_cats = [cid for cid, c in self.rules_.items() if c.wild]
-        self.facets_ = None
-        if taxonomy.components and taxonomy.symptoms:
-            from pipeline.classify.facets import FacetMatcher
-
-            self.facets_ = FacetMatcher(taxonomy)
 
     def _find(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """term -> spans of all literal term occurrences (also shorter terms inside longer ones)."""
@@ -124,7 +128,7 @@ class RuleMatcher:
     def _prefixes(self, term: str) -> list[str]:
         out = [term]
         for n in range(len(term) - 1, 0, -1):
-            if term[:n] in self._term_cats:
+            if term[:n] in self._term_cats or term[:n] in self._facet_terms:
                 out.append(term[:n])
         return out
 
@@ -163,15 +167,15 @@ class RuleMatcher:
                 if state is None:
                     hits.append(RuleHit(cid, "praise", tuple(t for t, _ in praise)))
         if self.facets_ is not None:
-            hits.extend(self.facet_hits(text, lower, wide, hits))
+            hits.extend(self.facet_hits(text, lower, wide, hits, found=found))
         return hits
 
     def facet_hits(self, text: str, lower: str, wide: str, rule_hits: list[RuleHit],
-                   trace: list | None = None) -> list[RuleHit]:
+                   trace: list | None = None, found: dict | None = None) -> list[RuleHit]:
         """Composed-category hits the rules did not already give (a category's `none` still applies)."""
         have = {h.category_id for h in rule_hits if h.kind == "complaint"}
         out = []
-        for f in self.facets_.match(text, trace):
+        for f in self.facets_.match(text, trace, found=found):
             if f.category_id in have:
                 continue
             c = self.rules_.get(f.category_id)
