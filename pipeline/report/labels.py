@@ -14,6 +14,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "praise": ("表扬反馈", "praise"),
     "owners": ("负责部门", "owners"),
     "department": ("部门", "department"),
+    "department_id": ("部门编号", "department id"),
     "weighted_complaints": ("加权投诉", "weighted complaints"),
     "categories": ("涉及类别", "categories"),
     "topic_id": ("主题编号", "topic"),
@@ -40,6 +41,18 @@ HEADERS: dict[str, tuple[str, str]] = {
     "total_loss": ("合计 万元/年", "total, 10k CNY/yr"),
     "total_loss_period": ("期间损失 万元", "loss in the period, 10k CNY"),
     "examples": ("原文示例", "example texts"),
+    "old": ("旧版", "old"),
+    "new": ("新版", "new"),
+    "feedback": ("反馈条数", "feedback"),
+    "before": ("原类别", "before"),
+    "after": ("新类别", "after"),
+    "reason": ("原因", "reason"),
+    "text": ("文本", "text"),
+    "term": ("候选词", "term"),
+    "clauses": ("子句数", "clauses"),
+    "lift": ("提升度", "lift"),
+    "nearest_rule_term": ("最近的规则词", "nearest rule term"),
+    "similarity": ("相似度", "similarity"),
 }
 SEVERITY = {"P0": "P0 红线", "P1": "P1 严重", "normal": "一般", "minor": "轻微"}
 LIST_LABELS = {"black": "黑榜 (警示)", "red": "红榜 (表扬)"}
