@@ -220,8 +220,8 @@ def taxonomy_diff(
     from pipeline.classify import Classifier
     import numpy as np
 
-    from pipeline.classify.compare import (count_tables, counted, distinct_feedback, moved_texts, needs_vectors,
-                                           text_clauses)
+    from pipeline.classify.compare import (clause_units, count_tables, counted, distinct_feedback, moved_texts,
+                                           needs_vectors, text_clauses)
     from pipeline.errors import VocError
     from pipeline.report.labels import localise
 
@@ -236,24 +236,25 @@ def taxonomy_diff(
         _fail(exc)
     distinct = distinct_feedback(feedback)
     clauses = text_clauses(distinct)
-    _step(f"{len(feedback)} 条反馈，{len(distinct)} 条不同文本，{len(clauses)} 个子句 "
-          f"({len(feedback)} feedback, {len(distinct)} distinct texts, {len(clauses)} clauses)")
+    units, code = clause_units(clauses, [clf_old, clf_new])
+    _step(f"{len(feedback)} 条反馈，{len(distinct)} 条不同文本，{len(clauses)} 个子句，{len(units)} 个不同子句 "
+          f"({len(feedback)} feedback, {len(distinct)} distinct texts, {len(clauses)} clauses, {len(units)} distinct)")
     vectors = None
     if embedder is not None:
-        need = needs_vectors([clf_old, clf_new], clauses, distinct)
-        part, stats = _vectors(clauses.loc[need, "clause"].tolist(), embedder, "嵌入 embedding clauses")
+        need = needs_vectors([clf_old, clf_new], units)
+        part, stats = _vectors(units.loc[need, "clause"].tolist(), embedder, "嵌入 embedding clauses")
         # Clauses every version's rules claim keep a zero vector: no lane reads it.
-        vectors = np.zeros((len(clauses), part.shape[1] if len(part) else embedder.dim), dtype=np.float32)
+        vectors = np.zeros((len(units), part.shape[1] if len(part) else embedder.dim), dtype=np.float32)
         vectors[need] = part
         _step(f"嵌入 {stats['distinct']} 条规则未覆盖的不同子句：新算 {stats['embedded']}，缓存 {stats['cached']} "
               f"({stats['distinct']} distinct clauses no rule claims: {stats['embedded']} embedded, "
               f"{stats['cached']} from cache)")
     _step("分类：旧版 classifying with the old version")
-    before, m_old = counted(clf_old, clauses, vectors, distinct)
+    before, ev_old, _ = counted(clf_old, units, vectors, code, clauses["feedback_id"])
     _step("分类：新版 classifying with the new version")
-    after, m_new = counted(clf_new, clauses, vectors, distinct)
+    after, ev_new, _ = counted(clf_new, units, vectors, code, clauses["feedback_id"])
     cats, depts = count_tables(distinct, before, after, clf_old, clf_new)
-    moves = moved_texts(distinct, before, after, m_old, m_new, clf_old, clf_new)
+    moves = moved_texts(distinct, before, after, ev_old, ev_new, clf_old, clf_new)
     if not all_rows:
         cats, depts = cats[cats["change"] != 0], depts[depts["change"] != 0]
     console.print(f"{clf_old.taxonomy.version} -> {clf_new.taxonomy.version}: {len(feedback)} feedback, "
@@ -284,7 +285,7 @@ def taxonomy_suggest(
 
     import numpy as np
 
-    from pipeline.classify.compare import counted, distinct_feedback, needs_vectors, text_clauses
+    from pipeline.classify.compare import clause_units, counted, distinct_feedback, needs_vectors, text_clauses
     from pipeline.classify.suggest import cluster_unclaimed, suggest_terms, synonyms
     from pipeline.report.labels import localise
     from pipeline.errors import VocError
@@ -300,16 +301,17 @@ def taxonomy_suggest(
     clauses = text_clauses(distinct)
     weight = dict(zip(distinct["feedback_id"], distinct["feedback"]))
     _step(f"{len(feedback)} 条反馈，{len(distinct)} 条不同文本 ({len(feedback)} feedback, {len(distinct)} distinct texts)")
+    units, code = clause_units(clauses, [clf])
     vectors = None
     if embedder is not None:
-        need = needs_vectors([clf], clauses, distinct)
-        part, _ = _vectors(clauses.loc[need, "clause"].tolist(), embedder, "嵌入 embedding clauses")
-        vectors = np.zeros((len(clauses), part.shape[1] if len(part) else embedder.dim), dtype=np.float32)
+        need = needs_vectors([clf], units)
+        part, _ = _vectors(units.loc[need, "clause"].tolist(), embedder, "嵌入 embedding clauses")
+        vectors = np.zeros((len(units), part.shape[1] if len(part) else embedder.dim), dtype=np.float32)
         vectors[need] = part  # clauses the rules claim are neither clustered nor read by the semantic lane
-    _, mentions = counted(clf, clauses, vectors, distinct)
-    claimed_ids = set(mentions["clause_id"])
+    _, _, mentions = counted(clf, units, vectors, code, clauses["feedback_id"])
+    claimed_units = units["clause_id"].isin(set(mentions["clause_id"])).to_numpy()
     per = pd.DataFrame({"clause": clauses["clause"], "n": clauses["feedback_id"].map(weight).astype(int),
-                        "claimed": clauses["clause_id"].isin(claimed_ids), "row": np.arange(len(clauses))})
+                        "claimed": claimed_units[code], "row": code})
     per = per[per["clause"].str.len() > 0]
     texts = per.groupby("clause", sort=False).agg(n=("n", "sum"), claimed=("claimed", "any"), row=("row", "first"))
     texts = texts.reset_index()

@@ -10,6 +10,7 @@ import pandas as pd
 from pipeline.classify.classifier import Classifier
 from pipeline.preprocess import to_clauses
 from pipeline.schema import require_columns
+from pipeline.taxonomy import Scope
 
 FILTER_COLUMNS = ("channel", "vehicle_model")  # what a taxonomy's filters read besides the text
 MOVED_COLUMNS = ["text", "feedback", "before", "after", "removed", "added", "reason"]
@@ -35,61 +36,96 @@ def distinct_feedback(feedback: pd.DataFrame) -> pd.DataFrame:
 
 
 def text_clauses(distinct: pd.DataFrame) -> pd.DataFrame:
-    """Clauses of the distinct texts (normalised, PII-masked, split as the daily flow does)."""
+    """Clauses of the distinct texts (normalised, PII-masked, split as the daily flow does), with the
+    filter columns of their feedback."""
     _, clauses = to_clauses(distinct[["feedback_id", "text"]])
-    return clauses
+    cols = [c for c in FILTER_COLUMNS if c in distinct.columns]
+    return clauses.merge(distinct[["feedback_id", *cols]], on="feedback_id", how="left") if cols else clauses
 
 
-def needs_vectors(classifiers: list[Classifier], clauses: pd.DataFrame, distinct: pd.DataFrame) -> np.ndarray:
-    """Rows of `clauses` whose vector any of the classifiers can read: bool (n,).
+def clause_units(clauses: pd.DataFrame, classifiers: list[Classifier]) -> tuple[pd.DataFrame, np.ndarray]:
+    """The distinct (clause, channel, vehicle_model) of `clauses`: what a classifier has to look at.
 
-    The semantic lanes only look at clauses no rule claims (and a supervised head at every clause), so
-    a clause every version's rules claim needs no embedding. On generated data this halves what a
-    first diff embeds; on real text (mostly unclaimed) it changes little.
-    """
-    if any(getattr(c, "head_", None) is not None or c.head is not None for c in classifiers):
-        return np.ones(len(clauses), dtype=bool)
-    meta = distinct[["feedback_id", *[c for c in FILTER_COLUMNS if c in distinct.columns]]]
-    need = np.zeros(len(clauses), dtype=bool)
-    for clf in classifiers:
-        _, mentions = clf.classify(clauses, None, feedback=meta)
-        need |= ~clauses["clause_id"].isin(set(mentions["clause_id"])).to_numpy()
-    return need & (clauses["clause"].str.len() > 0).to_numpy()
-
-
-def counted(clf: Classifier, clauses: pd.DataFrame, vectors: np.ndarray | None, distinct: pd.DataFrame
-            ) -> tuple[dict[str, set[str]], pd.DataFrame]:
-    """Each distinct text's counted categories (complaints; any mention of aspect categories) and the mentions.
+    A clause's categories depend on its text and the filter columns alone, unless a category's rules read
+    the whole feedback (scope: feedback); then every clause is its own unit.
 
     Returns:
-        ({feedback_id: categories}, mentions).
+        (units: clause_id = feedback_id = `u<k>`, clause, filter columns; code: (len(clauses),) unit of each row).
     """
-    meta = distinct[["feedback_id", *[c for c in FILTER_COLUMNS if c in distinct.columns]]]
-    _, mentions = clf.classify(clauses, vectors, feedback=meta)
-    cats: dict[str, set[str]] = {f: set() for f in distinct["feedback_id"]}
-    for fid, cat, pol in zip(mentions["feedback_id"], mentions["category_id"], mentions["polarity"]):
-        if pol == "complaint" or clf.taxonomy.polarity_mode(cat).value == "aspect":
-            cats[fid].add(cat)
-    return cats, mentions
+    cols = [c for c in FILTER_COLUMNS if c in clauses.columns]
+    whole = any(clf.taxonomy.scope(c) == Scope.feedback for clf in classifiers for c in clf.taxonomy.leaf_ids)
+    if whole:
+        code = np.arange(len(clauses))
+    else:
+        key = clauses["clause"].astype(str)
+        for c in cols:
+            key = key + "\x1f" + clauses[c].astype(str)
+        code, _ = pd.factorize(key)
+    first = pd.Series(np.arange(len(clauses))).groupby(code).first().to_numpy()
+    units = clauses.iloc[first][["clause", *cols]].reset_index(drop=True)
+    ids = [f"u{k}" for k in range(len(units))]
+    units.insert(0, "feedback_id", ids)
+    units.insert(0, "clause_id", ids)
+    return units, np.asarray(code)
 
 
-def _evidence(mentions: pd.DataFrame) -> dict[tuple[str, str], str]:
-    """(feedback_id, category_id) -> how the category was found: `rule 异响|咯吱`, `semantic 0.83 例句`."""
-    out: dict[tuple[str, str], str] = {}
+def needs_vectors(classifiers: list[Classifier], units: pd.DataFrame) -> np.ndarray:
+    """Units whose vector any of the classifiers can read: bool (n,).
+
+    The semantic lanes only look at clauses no rule claims (and a supervised head at every clause), so
+    a clause every version's rules claim needs no embedding. On generated data this cuts what a first
+    diff embeds to a third; on real text (mostly unclaimed) it changes little.
+    """
+    if any(c.head is not None for c in classifiers):
+        return np.ones(len(units), dtype=bool)
+    need = np.zeros(len(units), dtype=bool)
+    for clf in classifiers:
+        _, mentions = clf.classify(units, None)
+        need |= ~units["clause_id"].isin(set(mentions["clause_id"])).to_numpy()
+    return need & (units["clause"].str.len() > 0).to_numpy()
+
+
+def counted(clf: Classifier, units: pd.DataFrame, vectors: np.ndarray | None, code: np.ndarray,
+            clause_feedback: pd.Series) -> tuple[dict[str, set[str]], dict[tuple[str, str], str], pd.DataFrame]:
+    """Each feedback's counted categories (complaints; any mention of aspect categories), with evidence.
+
+    Args:
+        units, code: from clause_units; vectors: (len(units), d) or None.
+        clause_feedback: feedback_id of each clause row (aligned with `code`).
+
+    Returns:
+        ({feedback_id: categories}, {(feedback_id, category_id): evidence}, the units' mentions).
+    """
+    _, mentions = clf.classify(units, vectors)
+    unit_cats: dict[int, set[str]] = {}
+    unit_ev: dict[int, dict[str, str]] = {}
     for r in mentions.itertuples(index=False):
-        key = (r.feedback_id, r.category_id)
-        if key in out:
-            continue
-        what = f"{r.method} {r.matched_terms}".strip() if r.method == "rule" else \
-            f"{r.method} {r.score:g} {r.matched_terms}".strip()
-        if r.polarity != "complaint":
-            what += f" ({r.polarity}{', ' + r.negation if isinstance(r.negation, str) and r.negation else ''})"
-        out[key] = what
-    return out
+        k = int(r.clause_id[1:])
+        if r.polarity == "complaint" or clf.taxonomy.polarity_mode(r.category_id).value == "aspect":
+            unit_cats.setdefault(k, set()).add(r.category_id)
+        ev = unit_ev.setdefault(k, {})
+        if r.category_id not in ev:
+            ev[r.category_id] = _evidence(r)
+    cats: dict[str, set[str]] = {}
+    evidence: dict[tuple[str, str], str] = {}
+    for fid, k in zip(clause_feedback, code):
+        cats.setdefault(fid, set()).update(unit_cats.get(int(k), ()))
+        for c, e in unit_ev.get(int(k), {}).items():
+            evidence.setdefault((fid, c), e)
+    return cats, evidence, mentions
+
+
+def _evidence(r) -> str:
+    """How a mention was found: `rule 异响|咯吱`, `semantic 0.83 例句`, with its polarity when not a complaint."""
+    what = f"{r.method} {r.matched_terms}".strip() if r.method == "rule" else f"{r.method} {r.score:g} {r.matched_terms}".strip()
+    if r.polarity != "complaint":
+        what += f" ({r.polarity}{', ' + r.negation if isinstance(r.negation, str) and r.negation else ''})"
+    return what
 
 
 def moved_texts(distinct: pd.DataFrame, before: dict[str, set[str]], after: dict[str, set[str]],
-                old_mentions: pd.DataFrame, new_mentions: pd.DataFrame, old: Classifier, new: Classifier) -> pd.DataFrame:
+                ev_old: dict[tuple[str, str], str], ev_new: dict[tuple[str, str], str], old: Classifier,
+                new: Classifier) -> pd.DataFrame:
     """The texts whose counted categories differ between two versions, most frequent first.
 
     Returns:
@@ -97,7 +133,6 @@ def moved_texts(distinct: pd.DataFrame, before: dict[str, set[str]], after: dict
         、), removed / added (ids), reason (per changed category: the evidence in the version that
         counts it, and what the other version made of it).
     """
-    ev_old, ev_new = _evidence(old_mentions), _evidence(new_mentions)
     name_old = {c: old.taxonomy.categories[c].name for c in old.taxonomy.categories}
     name_new = {c: new.taxonomy.categories[c].name for c in new.taxonomy.categories}
     rows = []
