@@ -333,10 +333,17 @@ def loss(
     for line in loss_lines(table, econ, names, top=top):
         console.print(line, markup=False, highlight=False)
     if len(table):
+        from pipeline.report.labels import localise
+        from pipeline.report.money import WAN
+
         deps = {r.department_id: r.name for r in publish.read(database, "dim_department").itertuples()}
         by_dep = annual_loss(table, "department_id")
         by_dep.insert(0, "department", by_dep.pop("department_id").map(lambda d: deps.get(d, d)))
-        console.print(_table(f"Annualised loss per department ({econ.currency} per year)", by_dep))
+        money = [c for c in by_dep.columns if c != "department"]
+        by_dep[money] = (by_dep[money] / WAN).round(1)  # 万元, as in the report
+        by_dep.loc[len(by_dep)] = ["合计 total", *by_dep[money].sum().round(1)]
+        console.print(_table(f"各部门年化损失 Annualised loss per department (万元/年, 10k {econ.currency} per year)",
+                             localise(by_dep)))
 
 
 @app.command()

@@ -57,3 +57,22 @@ def test_voc_summary_leads_with_red_line_then_changes_with_chinese_headers(tmp_p
     assert "问题类别" in text and "投诉反馈" in text and "负责部门" in text and "category_id" not in text.split("\n")[3]
     en = CliRunner().invoke(app, ["summary", "--database", str(db), "--lang", "en"]).output
     assert "this period 2026-10 vs the last (2026-09)" in en and "complaints" in en and "问题类别" not in en
+
+
+def test_voc_loss_shows_departments_in_wan_yuan_with_a_total(tmp_path, taxonomy):
+    from pipeline.cli import app
+
+    rows = [{"period": p, "category_id": "product.nvh.abnormal_noise", "department_id": d, "share": s, "n_days": n,
+             "annualise": 365 / n, "complaints": 10, "social_complaints": 2, "extra_detractor_share": 0.001,
+             "clv": 200000.0, "churn_loss": 1e6 * s, "claim_loss": 2e5 * s, "labour_loss": 5e4 * s, "pr_loss": 0.0,
+             "total_loss": 1.25e6 * s}
+            for p, n in ((SEP, 30), (OCT, 31)) for d, s in (("manufacturing", 0.6), ("rnd_chassis", 0.4))]
+    db = tmp_path / "o.duckdb"
+    lineage = {"run_id": "r", "taxonomy_version": "t", "embedder_id": "e", "topic_model_version": "none"}
+    publish.write_duckdb(db, {"fact_loss": pd.DataFrame(rows), **attribute.dimension_tables(taxonomy)}, lineage)
+    out = CliRunner().invoke(app, ["loss", "--database", str(db)])
+    assert out.exit_code == 0, out.output
+    table = out.output[out.output.index("各部门年化损失"):]
+    assert "万元/年" in table and "部门" in table
+    total = next(ln for ln in table.splitlines() if "合计 total" in ln).split("│")
+    assert total[-2].strip() == "125"  # 1.25 million CNY per year = 125 万元
