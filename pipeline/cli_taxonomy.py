@@ -161,11 +161,13 @@ def taxonomy_test(
             pred[i] = pred[i] & {own}
     report = score_labelled(truth, pred, tax.leaf_ids)
     report.insert(1, "name", [tax.categories[c].name if c in tax.categories else "" for c in report["category_id"]])
-    console.print(_table(f"{len(texts)} texts ({source.count('examples')} examples, {source.count('labelled')} labelled)",
-                         report))
+    from pipeline.report.labels import localise
+
+    console.print(_table(f"{len(texts)} 条文本 texts ({source.count('examples')} 例句 examples, "
+                         f"{source.count('labelled')} 标注 labelled)", localise(report)))
     pairs = confused_pairs(truth, pred, top)
     if len(pairs):
-        console.print(_table("Most confused (labelled -> predicted instead)", pairs))
+        console.print(_table("最易混淆（标注 -> 实际预测）Most confused (labelled -> predicted instead)", localise(pairs)))
     wrong = [(t, sorted(a), sorted(b)) for t, a, b in zip(texts, truth, pred) if a != b][:top]
     for t, a, b in wrong:
         console.print(f"  [yellow]✗[/] {t}  labelled {a or '-'}  predicted {b or '-'}", soft_wrap=True)
