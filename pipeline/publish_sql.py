@@ -177,6 +177,20 @@ def _align_key_type(conn: sa.Connection, name: str, column: str, want: str) -> s
         return have
 
 
+def _ensure_table(conn: sa.Connection, name: str, df: pd.DataFrame, have: set, typed: Callable[[str], str]) -> None:
+    """Create `name` with `df`'s columns, or add the columns a newer release added and type untyped ones."""
+    if not have:
+        cols = ", ".join(f'"{c}" {typed(c)}' for c in df.columns)
+        conn.execute(sa.text(f'CREATE TABLE "{name}" ({cols})'))
+        return
+    types = _column_types(conn, name)
+    for c in df.columns:
+        if c not in have:  # a column a newer release added: earlier rows get NULL
+            conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{c}" {typed(c)}'))
+        elif types.get(c) == "TEXT" and df[c].notna().any() and typed(c) != "TEXT":
+            _align_key_type(conn, name, c, typed(c))  # first written empty, so untyped
+
+
 def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None) -> None:
     """Delete the rows `df` supersedes (REPLACE_BY key, or `scope` values), then insert `df`."""
     if name not in REPLACE_BY:
@@ -186,10 +200,11 @@ def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str
     rule = REPLACE_BY[name]
     if name in KEEP_EXISTING:  # insert only rows whose key is not stored yet
         keys = list(pd.unique(df[rule].dropna()))
-        if have and keys:
+        if rule in have and keys:  # a table of an earlier release may lack the key column
             stmt = sa.text(f'SELECT "{rule}" FROM "{name}" WHERE "{rule}" = ANY(:k)')
             stored = {r[0] for r in conn.execute(stmt, {"k": keys}).fetchall()}
             df = df[~df[rule].isin(stored)]
+        _ensure_table(conn, name, df, have, lambda c: sql_type(df[c]))
         _copy(conn, name, df)
         return
     keys = scope if scope is not None else (list(pd.unique(df[rule].dropna())) if rule not in ("all", "append") else None)
@@ -200,16 +215,7 @@ def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str
             return sql_type(pd.Series(keys))
         return sql_type(df[c])
 
-    if not have:
-        cols = ", ".join(f'"{c}" {typed(c)}' for c in df.columns)
-        conn.execute(sa.text(f'CREATE TABLE "{name}" ({cols})'))
-    else:
-        types = _column_types(conn, name)
-        for c in df.columns:
-            if c not in have:  # a column a newer release added: earlier rows get NULL
-                conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{c}" {typed(c)}'))
-            elif types.get(c) == "TEXT" and df[c].notna().any() and typed(c) != "TEXT":
-                _align_key_type(conn, name, c, typed(c))  # first written empty, so untyped
+    _ensure_table(conn, name, df, have, typed)
     if rule == "all":
         conn.execute(sa.text(f'DELETE FROM "{name}"'))
     elif rule != "append" and keys:
