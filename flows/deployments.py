@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import os
+import re
 from pathlib import Path
 
 import yaml
 from prefect.flows import load_flow_from_entrypoint
+from prefect.runner.storage import LocalStorage
 from prefect.schedules import Cron, Interval
 
 from pipeline.errors import InputError
@@ -32,6 +35,46 @@ def deployment_specs(path: Path = PREFECT_YAML) -> list[dict]:
                 raise InputError(f"deployment '{spec['name']}': a cron schedule needs a timezone "
                                  "(Asia/Shanghai), or it runs in UTC", file=path)
     return specs
+
+
+class ProjectPullSteps(LocalStorage):
+    """The `pull:` steps of a prefect.yaml (see `pull_steps`), as registered with each deployment.
+
+    A worker starts every flow run in a temporary folder and runs these steps first; for this project
+    that is `set_working_directory` to the project folder, from which the entrypoint is then loaded.
+    """
+
+    def __init__(self, steps: list[dict], project_dir: Path):
+        super().__init__(str(project_dir))
+        self.steps = steps
+
+    def to_pull_step(self) -> list[dict]:
+        return self.steps
+
+
+_ENV_TEMPLATE = re.compile(r"\{\{\s*\$(\w+)\s*\}\}")
+
+
+def _resolve(value, project_dir: Path):
+    if isinstance(value, dict):
+        return {k: _resolve(v, project_dir) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve(v, project_dir) for v in value]
+    if isinstance(value, str):
+        env = {**os.environ, "PWD": str(project_dir)}
+        return _ENV_TEMPLATE.sub(lambda m: env.get(m.group(1), m.group(0)), value)
+    return value
+
+
+def pull_steps(path: Path = PREFECT_YAML) -> list[dict]:
+    """The `pull:` steps of a prefect.yaml, with `{{ $PWD }}` standing for the folder of the file (where
+    `prefect deploy` would be run from) and `{{ $NAME }}` for an environment variable, as `prefect deploy`
+    resolves them; other templates (blocks, variables) are left for the worker to resolve."""
+    doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    steps = doc.get("pull") or []
+    if not isinstance(steps, list) or not all(isinstance(s, dict) and len(s) == 1 for s in steps):
+        raise InputError("`pull:` must be a list of steps, each `- step.name: {arguments}`", file=path)
+    return _resolve(steps, path.resolve().parent)
 
 
 def _schedules(spec: dict) -> list:
@@ -73,7 +116,9 @@ def register(path: Path = PREFECT_YAML, only: list[str] | None = None) -> list[s
     """Create or update the deployments of prefect.yaml on the server, in their work pools.
 
     The same as `prefect deploy --all` for this project's prefect.yaml (code on the worker's disk, no
-    build or push). Prefect 3.8.8's own `deploy` command fails after the first deployment against a
+    build or push): each deployment carries the file's `pull:` steps, with `{{ $PWD }}` standing for
+    the folder of the prefect.yaml, and its entrypoint relative to that folder, so a worker started
+    in any folder finds the code. Prefect 3.8.8's own `deploy` command fails after the first deployment against a
     server on the fastapi versions it runs with here (it sends limit/offset as null, which the server
     refuses with HTTP 422), so this registers them through the Python API instead. A missing work pool
     is created as a process pool.
@@ -86,6 +131,8 @@ def register(path: Path = PREFECT_YAML, only: list[str] | None = None) -> list[s
     from prefect.exceptions import ObjectNotFound
 
     names = []
+    project_dir = path.resolve().parent
+    steps = pull_steps(path)
     with get_client(sync_client=True) as client:
         for spec in deployment_specs(path):
             if only and spec["name"] not in only:
@@ -102,6 +149,11 @@ def register(path: Path = PREFECT_YAML, only: list[str] | None = None) -> list[s
                 name=spec["name"], description=spec.get("description"), tags=spec.get("tags"),
                 schedules=_schedules(spec), parameters=dict(spec.get("parameters") or {}), work_pool_name=pool,
             )
+            # Without storage Prefect registers `pull_steps: []` and an entrypoint relative to the folder
+            # this command runs in: a worker (which runs each flow from a temporary folder) cannot find it.
+            deployment.entrypoint = spec["entrypoint"]
+            if steps:
+                deployment.storage = ProjectPullSteps(steps, project_dir)
             deployment.apply()
             names.append(f"{flow.name}/{spec['name']}")
     return names

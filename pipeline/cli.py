@@ -79,6 +79,7 @@ def run(
 def _run_daily(**kwargs) -> dict:
     os.environ.setdefault("VOC_PROGRESS", "1")
     from flows.daily import DailyParams, daily
+    from flows.runtime import ensure_prefect_api
 
     from pipeline.errors import VocError
     from pipeline.ingest import load_sources
@@ -102,6 +103,7 @@ def _run_daily(**kwargs) -> dict:
         raise typer.Exit(2) from None
     t = time.perf_counter()
     try:
+        ensure_prefect_api()
         summary = daily(params)
     except VocError as exc:
         console.print(f"[bold red]error:[/] {exc}")
@@ -271,7 +273,9 @@ def redline(
 ) -> None:
     """Run the red-line scan once: new P0 alerts are stored and sent to the webhook."""
     from flows.redline import RedlineParams, redline_flow
+    from flows.runtime import ensure_prefect_api
 
+    ensure_prefect_api()
     out = redline_flow(RedlineParams(sources=sources, database=database, webhook_url=webhook,
                                      lookback_hours=lookback_hours))
     console.print(f"scanned {out['scanned']}, new alerts {out['new_alerts']}, folded {out['duplicates']}, "
@@ -285,6 +289,10 @@ import pipeline.cli_taxonomy  # noqa: E402,F401
 from pipeline.cli_topics import register as _register_topics  # noqa: E402  (needs `app` defined above)
 
 _register_topics(app)
+
+from pipeline.cli_prefect import register as _register_prefect  # noqa: E402  (`voc deployments`, `voc runs`)
+
+_register_prefect(app)
 
 if __name__ == "__main__":
     # `python -m pipeline.cli`: the taxonomy commands registered on the importable module's app.
