@@ -99,17 +99,27 @@ def runner_deployments(path: Path = PREFECT_YAML, only: list[str] | None = None)
     unknown = sorted(set(only or []) - known)
     if unknown:
         raise InputError(f"unknown deployment(s) {unknown}; prefect.yaml defines {sorted(known)}", file=path)
-    out = []
-    for spec in specs:
-        if only and spec["name"] not in only:
-            continue
-        flow = load_flow_from_entrypoint(str(path.parent / spec["entrypoint"]))
-        parameters = dict(spec.get("parameters") or {})
-        out.append(flow.to_deployment(
-            name=spec["name"], description=spec.get("description"), tags=spec.get("tags"),
-            schedules=_schedules(spec), parameters=parameters,
-        ))
-    return out
+    steps = pull_steps(path)
+    return [_deployment(spec, path, steps) for spec in specs if not only or spec["name"] in only]
+
+
+def _deployment(spec: dict, path: Path, steps: list[dict], work_pool_name: str | None = None):
+    """One RunnerDeployment of a prefect.yaml entry, the same for `voc serve` and `voc deploy`.
+
+    With the file's pull steps as its storage and its entrypoint relative to the project folder: without
+    storage Prefect registers `pull_steps: []` and an entrypoint relative to the folder the command runs
+    in, which a worker (running each flow in a temporary folder) cannot find. Serving and deploying the
+    same deployment one after the other therefore leave it runnable either way.
+    """
+    flow = load_flow_from_entrypoint(str(path.parent / spec["entrypoint"]))
+    deployment = flow.to_deployment(
+        name=spec["name"], description=spec.get("description"), tags=spec.get("tags"),
+        schedules=_schedules(spec), parameters=dict(spec.get("parameters") or {}), work_pool_name=work_pool_name,
+    )
+    if steps:
+        deployment.entrypoint = spec["entrypoint"]
+        deployment.storage = ProjectPullSteps(steps, path.resolve().parent)
+    return deployment
 
 
 def register(path: Path = PREFECT_YAML, only: list[str] | None = None) -> list[str]:
@@ -131,7 +141,6 @@ def register(path: Path = PREFECT_YAML, only: list[str] | None = None) -> list[s
     from prefect.exceptions import ObjectNotFound
 
     names = []
-    project_dir = path.resolve().parent
     steps = pull_steps(path)
     with get_client(sync_client=True) as client:
         for spec in deployment_specs(path):
@@ -144,16 +153,7 @@ def register(path: Path = PREFECT_YAML, only: list[str] | None = None) -> list[s
                 client.read_work_pool(pool)
             except ObjectNotFound:
                 client.create_work_pool(WorkPoolCreate(name=pool, type="process"))
-            flow = load_flow_from_entrypoint(str(path.parent / spec["entrypoint"]))
-            deployment = flow.to_deployment(
-                name=spec["name"], description=spec.get("description"), tags=spec.get("tags"),
-                schedules=_schedules(spec), parameters=dict(spec.get("parameters") or {}), work_pool_name=pool,
-            )
-            # Without storage Prefect registers `pull_steps: []` and an entrypoint relative to the folder
-            # this command runs in: a worker (which runs each flow from a temporary folder) cannot find it.
-            deployment.entrypoint = spec["entrypoint"]
-            if steps:
-                deployment.storage = ProjectPullSteps(steps, project_dir)
+            deployment = _deployment(spec, path, steps, work_pool_name=pool)
             deployment.apply()
-            names.append(f"{flow.name}/{spec['name']}")
+            names.append(f"{deployment.flow_name}/{spec['name']}")
     return names

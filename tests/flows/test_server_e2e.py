@@ -257,6 +257,9 @@ def test_a_run_triggered_over_the_api_is_executed_by_voc_serve(server, sample, t
         assert state == "COMPLETED", (tmp_path / "serve.log").read_text()[-4000:]
     finally:
         _stop(serve)
+    # served or deployed, in either order, a deployment keeps prefect.yaml's pull step
+    assert _deployment(api, "voc-daily", "daily")["pull_steps"] == [
+        {"prefect.deployments.steps.set_working_directory": {"directory": str(REPO)}}]
     db = tmp_path / "voc.duckdb"
     assert _count(db, "feedback") == accepted
     assert _count(db, "mentions") > accepted // 2
