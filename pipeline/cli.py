@@ -190,7 +190,7 @@ def deploy(
         raise typer.Exit(2) from None
     for n in names:
         console.print(f"[green]✓[/] {n}")
-    console.print("run them with: prefect worker start --pool voc-process   (from this folder)")
+    console.print("run them with: prefect worker start --pool voc-process   (from any folder)")
 
 
 @app.command()
