@@ -15,7 +15,6 @@ set nothing changes: flows report to that server.
 
 from __future__ import annotations
 
-import atexit
 import os
 import socket
 import threading
@@ -73,13 +72,15 @@ class InProcessServer:
                         "(`prefect server start`) and set PREFECT_API_URL=http://127.0.0.1:4200/api")
                 time.sleep(0.05)
             self.running = True
-            # Stopped after Prefect has flushed its logs and events (atexit runs handlers last-in, first-out).
-            atexit.register(self.stop)
+            # No stop at exit: the thread serves Prefect's last logs and events while atexit handlers
+            # flush them, and ends with the interpreter. A graceful uvicorn shutdown at that point waits
+            # on executors Python has already shut down (5 to 10 s for nothing); SQLite's journal keeps
+            # the database consistent either way, as when Prefect's own temporary server is terminated.
 
-    def stop(self) -> None:
+    def stop(self, timeout: float = 10) -> None:
         if self._server is not None and self._thread is not None:
             self._server.should_exit = True
-            self._thread.join(10)
+            self._thread.join(timeout)
         self.running = False
 
 
