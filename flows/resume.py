@@ -99,23 +99,29 @@ def forget_results(results_dir: Path, key: str, before: float | None = None) -> 
 
 
 @contextmanager
-def run_lock(target: Path | str, timeout_s: float) -> Iterator[None]:
+def run_lock(target: Path | str, timeout_s: float, name: str = "run") -> Iterator[None]:
     """Hold the database's lock for the whole run, so two runs on one database never interleave.
 
     A DuckDB file is locked through `<file>.lock`, an OS file lock; a PostgreSQL database through a
     session advisory lock. Both are released when the process ends, even by a crash or kill -9, so a
     dead run never blocks the next one.
 
+    Args:
+        target: DuckDB file or SQLAlchemy URL.
+        timeout_s: how long to wait for the lock.
+        name: which runs exclude each other: "run" (daily, discover) or "redline" (the red-line scans,
+            which must not wait an hour behind a daily run; `<file>.redline.lock`).
+
     Raises:
         RunLockedError: another run still holds it after `timeout_s` seconds.
     """
     if "://" in str(target):
-        with _advisory_lock(str(target), timeout_s):
+        with _advisory_lock(str(target), timeout_s, name):
             yield
         return
     database = Path(target)
     database.parent.mkdir(parents=True, exist_ok=True)
-    lock = FileLock(str(database) + ".lock")
+    lock = FileLock(str(database) + (".lock" if name == "run" else f".{name}.lock"))
     try:
         lock.acquire(timeout=timeout_s)
     except Timeout:
@@ -133,12 +139,13 @@ def _locked(what, timeout_s: float) -> RunLockedError:
     )
 
 
-# One fixed advisory-lock key for the pipeline's runs on a PostgreSQL database.
-_PG_LOCK_KEY = int.from_bytes(hashlib.blake2b(b"voc-pipeline run", digest_size=8).digest(), "big", signed=True)
+def _pg_lock_key(name: str) -> int:
+    """One fixed advisory-lock key per kind of run on a PostgreSQL database."""
+    return int.from_bytes(hashlib.blake2b(f"voc-pipeline {name}".encode(), digest_size=8).digest(), "big", signed=True)
 
 
 @contextmanager
-def _advisory_lock(url: str, timeout_s: float) -> Iterator[None]:
+def _advisory_lock(url: str, timeout_s: float, name: str = "run") -> Iterator[None]:
     import time
 
     import sqlalchemy as sa
@@ -149,14 +156,15 @@ def _advisory_lock(url: str, timeout_s: float) -> Iterator[None]:
     try:
         with engine.connect() as conn:
             deadline = time.monotonic() + timeout_s
-            while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": _PG_LOCK_KEY}).scalar_one():
+            key = _pg_lock_key(name)
+            while not conn.execute(sa.text("SELECT pg_try_advisory_lock(:k)"), {"k": key}).scalar_one():
                 if time.monotonic() >= deadline:
                     raise _locked(engine.url.render_as_string(hide_password=True), timeout_s)
-                time.sleep(1)
+                time.sleep(min(1.0, max(0.05, timeout_s / 10)))
             try:
                 yield
             finally:
-                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": _PG_LOCK_KEY})
+                conn.execute(sa.text("SELECT pg_advisory_unlock(:k)"), {"k": key})
                 conn.commit()
     finally:
         engine.dispose()

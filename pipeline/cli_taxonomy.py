@@ -9,6 +9,7 @@ import pandas as pd
 import typer
 
 from pipeline.cli import REPO, _table, app, console, taxonomy_app
+from pipeline.workspace import workspace_path
 
 DEFAULT_TAXONOMY = REPO / "taxonomies/automotive_v1.yaml"
 SCHEMA_PATH = REPO / "taxonomies/taxonomy.schema.json"
@@ -158,7 +159,7 @@ def taxonomy_test(
 def taxonomy_train(
     files: list[Path] = typer.Argument(..., help="taxonomy YAML (a base, then overlays)"),
     labelled: Path = typer.Option(..., help="labelled CSV: text, categories (ids joined with '|')"),
-    out: Path = typer.Option(REPO / "models/head.joblib", help="where to save the head"),
+    out: Path = typer.Option(None, help="where to save the head [default: <workspace>/models/head.joblib]"),
     rule_features: bool = typer.Option(False, help="also give the head one 0/1 feature per category's rules"),
 ) -> None:
     """Train the optional supervised head from a labelled CSV (character n-grams; optionally rule hits)."""
@@ -179,7 +180,7 @@ def taxonomy_train(
     head = SupervisedHead().fit(texts, labels, rule_hits=hits, rule_categories=tax.leaf_ids if rule_features else None)
     if lab["polarity"].str.len().gt(0).any():
         head.fit_polarity(texts, lab["polarity"].tolist(), rule_hits=hits)
-    console.print(f"trained on {len(texts)} texts, {len(head.categories_)} categories; saved {head.save(out)}")
+    console.print(f"trained on {len(texts)} texts, {len(head.categories_)} categories; saved {head.save(out or workspace_path('head'))}")
     if head.sparse_categories_:
         console.print(f"[yellow]![/] fewer than {MIN_POSITIVES} labelled texts (label more before trusting the head): "
                       f"{', '.join(head.sparse_categories_)}", soft_wrap=True)

@@ -18,11 +18,11 @@ topics_app = typer.Typer(help="Topics and emerging issues for analysts.", no_arg
 
 
 def discover(
-    database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB the daily flow writes"),
+    database: Path = typer.Option(None, help="DuckDB the daily flow writes [default: <workspace>/voc.duckdb]"),
     database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL the daily flow writes to, instead"),
     taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
-    models_dir: Path = typer.Option(REPO / "models", help="folder of versioned topic models"),
-    review_dir: Path = typer.Option(REPO / "data/review", help="where the review file goes"),
+    models_dir: Path = typer.Option(None, help="folder of versioned topic models [default: <workspace>/models]"),
+    review_dir: Path = typer.Option(None, help="where the review file goes [default: <workspace>/review]"),
     as_of: str = typer.Option(None, help="end of the window, YYYY-MM-DD (default: newest feedback)"),
     window_days: int = typer.Option(90, help="days of clauses to fit on"),
     unclaimed_only: bool = typer.Option(False, help="fit only on clauses no category claimed confidently"),
@@ -36,12 +36,15 @@ def discover(
     from flows.runtime import ensure_prefect_api
 
     from pipeline.errors import VocError
+    from pipeline.publish_sql import secret_free_url
 
+    database_url = secret_free_url(database_url) if database_url else None
     try:
         params = DiscoverParams(**{k: v for k, v in dict(
             database=database, database_url=database_url, taxonomy=taxonomy, models_dir=models_dir, review_dir=review_dir,
             as_of=date.fromisoformat(as_of) if as_of else None, window_days=window_days, unclaimed_only=unclaimed_only,
-            guide_weight=guide_weight, embedder=embedder, embedder_model=embedder_model).items() if v is not None})
+            guide_weight=guide_weight, embedder=embedder, embedder_model=embedder_model).items() if v is not None}
+        ).in_workspace()
         ensure_prefect_api()
         summary = discover_flow(params)
     except (VocError, ValueError) as exc:
@@ -50,7 +53,7 @@ def discover(
     console.print(f"topic model [bold]{summary['topic_model_version']}[/]: {summary['topics']} topics fitted on "
                   f"{summary['window_clauses']} clauses; lineage {summary['lineage_events']}")
     console.print(f"emerging in {summary['period']}: {len(summary['emerging'])}")
-    _print_emerging(database_url or database, summary["period"])
+    _print_emerging(params.database_url or params.database, summary["period"])
     console.print(f"review file: [bold]{summary['review_file']}[/]")
 
 
@@ -85,12 +88,14 @@ def _print_emerging(target: Path | str, period: str | None = None) -> None:
 @topics_app.command("review")
 def review(
     file: Path = typer.Argument(None, help="review file (default: the newest in --review-dir)"),
-    review_dir: Path = typer.Option(REPO / "data/review", help="folder of review files"),
+    review_dir: Path = typer.Option(None, help="folder of review files [default: <workspace>/review]"),
 ) -> None:
     """Show the proposals of a review file: what grew, examples, suggested or proposed category."""
     from pipeline.discover.review import read_review
     from pipeline.errors import VocError
+    from pipeline.workspace import workspace_path
 
+    review_dir = review_dir or workspace_path("review_dir")
     if file is None:
         files = sorted(review_dir.glob("emerging-*.yaml"))
         if not files:
@@ -153,11 +158,14 @@ def _base_ids(path: Path) -> list[str]:
 
 @topics_app.command("emerging")
 def emerging(
-    database: Path = typer.Option(REPO / "data/voc.duckdb", help="DuckDB output file"),
+    database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]"),
     database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL, instead of --database"),
     period: str = typer.Option(None, help="YYYY-MM-DD (default: the newest tested period)"),
 ) -> None:
     """Print the emerging issues stored by the last discovery run."""
+    from pipeline.workspace import workspace_path
+
+    database = database or workspace_path("database")
     _print_emerging(database_url or database, period)
 
 

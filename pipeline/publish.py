@@ -33,20 +33,30 @@ REPLACE_BY = {
     "fact_competitor_benchmark": "period",
     "alerts": "alert_id",
     "alert_duplicates": "feedback_id",
-    "alert_outbox": "alert_id",
+    "alert_outbox": "message_id",
+    "alert_events": "event_id",
+    "alert_status": "all",
     "fact_topic_trend": "period",
     "emerging": "period",
     "topic_lineage": "topic_model_version",
     "topic_hierarchy": "topic_model_version",
-    "quarantine": "file",
-    "ingest_counts": "file",
+    # Per delivery, not per path: a daily export overwritten in place keeps the earlier days' rows;
+    # the same bytes run again replace their own rows (no duplicates).
+    "quarantine": "file_sha256",
+    "ingest_counts": "file_sha256",
     "topics": "topic_model_version",
     "dim_category": "all",
     "dim_department": "all",
     "dim_category_owner": "all",
-    "runs": "append",
+    # One row per run, whatever the retries: a write retried after its commit (the Parquet export
+    # failed) replaces its own row instead of adding another.
+    "runs": "run_id",
     "watermarks": "stream",
 }
+# Tables whose stored rows are never replaced: a row whose key is already stored is skipped. An outbox
+# row rewritten by a second scan would turn `sent` back into `pending` and send the alert again; review
+# events are a log.
+KEEP_EXISTING = {"alert_outbox", "alert_events"}
 DETAIL_TABLES = ("feedback", "clauses", "mentions")
 LINEAGE = ["run_id", "taxonomy_version", "embedder_id", "topic_model_version"]
 
@@ -237,6 +247,10 @@ def _replace(
         con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
         _add_new_columns(con, name)
         rule = REPLACE_BY[name]
+        if name in KEEP_EXISTING:
+            con.execute(f'INSERT INTO "{name}" BY NAME SELECT * FROM incoming WHERE "{rule}" NOT IN '
+                        f'(SELECT "{rule}" FROM "{name}" WHERE "{rule}" IS NOT NULL)')
+            return
         if rule == "all":
             con.execute(f'DELETE FROM "{name}"')
         elif scope is not None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import logging
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -13,15 +14,60 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pipeline.publish import DETAIL_TABLES, LINEAGE, REPLACE_BY, stamp, touched_periods
+from pipeline.publish import DETAIL_TABLES, KEEP_EXISTING, LINEAGE, REPLACE_BY, stamp, touched_periods
 from pipeline.views import create_views
+
+log = logging.getLogger(__name__)
+
+
+PASSWORD_ENV = "VOC_DATABASE_PASSWORD"
+
+
+def secret_free_url(url: str) -> str:
+    """`url` without its password; the password moves to VOC_DATABASE_PASSWORD of this process.
+
+    Flow parameters are stored in clear by Prefect and shown in its UI and API, so a database URL
+    travels without its password and `engine_for` puts the password back from the environment.
+    """
+    try:
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        from pipeline.errors import InputError
+
+        raise InputError(f"not a database URL: {exc}", column="database_url") from None
+    if parsed.password:
+        os.environ[PASSWORD_ENV] = str(parsed.password)
+        parsed = parsed._replace(password=None)  # URL.set ignores None
+    return parsed.render_as_string(hide_password=False)
+
+
+def no_password_in_url(url: str | None) -> str | None:
+    """A pydantic validator: a database URL parameter must not carry a password (ValueError if it does)."""
+    if url and "://" in url:
+        try:
+            password = sa.engine.make_url(url).password
+        except sa.exc.ArgumentError as exc:
+            raise ValueError(f"not a database URL: {exc}") from None
+        if password:
+            raise ValueError(
+                "the database URL carries a password, which Prefect would store and show in clear: "
+                f"give the URL without it and set {PASSWORD_ENV} (or PGPASSWORD) where the flow runs")
+    return url
 
 
 def engine_for(url: str) -> sa.Engine:
-    """An engine for `url`; a bare postgresql:// URL gets the psycopg 3 driver."""
+    """An engine for `url`; a bare postgresql:// URL gets the psycopg 3 driver.
+
+    A URL without a password takes it from VOC_DATABASE_PASSWORD (set it in the worker's
+    environment, or let `voc` set it from a URL given on its command line); libpq's own PGPASSWORD
+    and ~/.pgpass work as well.
+    """
     if url.startswith("postgresql://") or url.startswith("postgres://"):
         url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    return sa.create_engine(url, future=True)
+    parsed = sa.engine.make_url(url)
+    if parsed.password is None and os.environ.get(PASSWORD_ENV) and parsed.get_backend_name() != "duckdb":
+        parsed = parsed.set(password=os.environ[PASSWORD_ENV])
+    return sa.create_engine(parsed, future=True)
 
 
 def sql_type(series: pd.Series) -> str:
@@ -50,6 +96,17 @@ def sql_type(series: pd.Series) -> str:
     return "TEXT"
 
 
+def _column_types(conn: sa.Connection, name: str) -> dict[str, str]:
+    rows = conn.execute(sa.text(
+        "SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = current_schema() "
+        "AND table_name = :t ORDER BY ordinal_position"), {"t": name}).fetchall()
+    return {c: t.upper() for c, t in rows}
+
+
+# information_schema spelling of the types sql_type gives.
+_SPELLED = {"TIMESTAMP": "TIMESTAMP WITHOUT TIME ZONE"}
+
+
 def _columns(conn: sa.Connection, name: str) -> list[str]:
     rows = conn.execute(sa.text(
         "SELECT column_name FROM information_schema.columns WHERE table_schema = current_schema() "
@@ -76,14 +133,48 @@ def _py(v):
 
 
 def _copy(conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
-    """Bulk insert through COPY on the transaction's own psycopg connection."""
+    """Bulk insert through COPY on the transaction's own psycopg connection.
+
+    PostgreSQL text cannot hold NUL (U+0000); a NUL would fail the whole run, so it is dropped from
+    the value and the number of values changed is logged. (Ingest already drops NUL from the text
+    it accepts; this catches any other column.)
+    """
     if not len(df):
         return
     cols = ", ".join(f'"{c}"' for c in df.columns)
     raw = conn.connection.driver_connection
+    stripped = 0
     with raw.cursor() as cur, cur.copy(f'COPY "{name}" ({cols}) FROM STDIN') as copy:
         for row in df.itertuples(index=False, name=None):
-            copy.write_row([_py(v) for v in row])
+            values = [_py(v) for v in row]
+            for i, v in enumerate(values):
+                if isinstance(v, str) and "\x00" in v:
+                    values[i] = v.replace("\x00", "")
+                    stripped += 1
+            copy.write_row(values)
+    if stripped:
+        log.warning("table %s: removed NUL characters from %d value(s); PostgreSQL text cannot hold them",
+                    name, stripped)
+
+
+def _align_key_type(conn: sa.Connection, name: str, column: str, want: str) -> str:
+    """Make `column` of `name` type `want` when it was created as TEXT from an empty table.
+
+    A table first written empty (a source without NPS gives no NPS drivers) has untyped TEXT
+    columns; comparing its `period` with dates fails (`text = date`). Returns the column's type.
+    """
+    have = _column_types(conn, name).get(column, "TEXT")
+    if have == _SPELLED.get(want, want) or have != "TEXT" or want == "TEXT":
+        return have
+    nested = conn.begin_nested()
+    try:
+        conn.execute(sa.text(f'ALTER TABLE "{name}" ALTER COLUMN "{column}" TYPE {want} '
+                             f'USING NULLIF("{column}", \'\')::{want}'))
+        nested.commit()
+        return want
+    except sa.exc.DBAPIError:
+        nested.rollback()  # stored text that is not a {want}: compare as text instead
+        return have
 
 
 def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None) -> None:
@@ -92,24 +183,45 @@ def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str
         raise ValueError(f"write_sql: no replacement rule for table {name!r}")
     df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage).reset_index(drop=True)
     have = _columns(conn, name)
+    rule = REPLACE_BY[name]
+    if name in KEEP_EXISTING:  # insert only rows whose key is not stored yet
+        keys = list(pd.unique(df[rule].dropna()))
+        if have and keys:
+            stmt = sa.text(f'SELECT "{rule}" FROM "{name}" WHERE "{rule}" = ANY(:k)')
+            stored = {r[0] for r in conn.execute(stmt, {"k": keys}).fetchall()}
+            df = df[~df[rule].isin(stored)]
+        _copy(conn, name, df)
+        return
+    keys = scope if scope is not None else (list(pd.unique(df[rule].dropna())) if rule not in ("all", "append") else None)
+
+    def typed(c: str) -> str:
+        # An empty column has no value to tell its type; the key column takes the keys' type.
+        if c == rule and keys and not df[c].notna().any():
+            return sql_type(pd.Series(keys))
+        return sql_type(df[c])
+
     if not have:
-        cols = ", ".join(f'"{c}" {sql_type(df[c])}' for c in df.columns)
+        cols = ", ".join(f'"{c}" {typed(c)}' for c in df.columns)
         conn.execute(sa.text(f'CREATE TABLE "{name}" ({cols})'))
     else:
+        types = _column_types(conn, name)
         for c in df.columns:
             if c not in have:  # a column a newer release added: earlier rows get NULL
-                conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{c}" {sql_type(df[c])}'))
-    rule = REPLACE_BY[name]
-    keys = scope if scope is not None else (list(pd.unique(df[rule].dropna())) if rule not in ("all", "append") else None)
+                conn.execute(sa.text(f'ALTER TABLE "{name}" ADD COLUMN "{c}" {typed(c)}'))
+            elif types.get(c) == "TEXT" and df[c].notna().any() and typed(c) != "TEXT":
+                _align_key_type(conn, name, c, typed(c))  # first written empty, so untyped
     if rule == "all":
         conn.execute(sa.text(f'DELETE FROM "{name}"'))
     elif rule != "append" and keys:
         # Keys go through a temporary table: a parameter list would hit PostgreSQL's 65,535 limit.
         key_type = sql_type(pd.Series(keys))
+        column_type = _align_key_type(conn, name, rule, key_type)
+        same = column_type == _SPELLED.get(key_type, key_type)
         conn.execute(sa.text(f"CREATE TEMP TABLE IF NOT EXISTS _replace_keys (k {key_type}) ON COMMIT DROP"))
         conn.execute(sa.text("TRUNCATE _replace_keys"))
         _copy(conn, "_replace_keys", pd.DataFrame({"k": keys}))
-        conn.execute(sa.text(f'DELETE FROM "{name}" t USING _replace_keys r WHERE t."{rule}" = r.k'))
+        match = f't."{rule}" = r.k' if same else f't."{rule}"::text = r.k::text'
+        conn.execute(sa.text(f'DELETE FROM "{name}" t USING _replace_keys r WHERE {match}'))
         conn.execute(sa.text("DROP TABLE _replace_keys"))
     _copy(conn, name, df)
 

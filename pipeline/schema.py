@@ -35,6 +35,7 @@ QUARANTINE_COLUMNS = [
     "reason",  # machine-readable code, e.g. empty_text, bad_date, nps_out_of_range, duplicate_id
     "detail",  # human-readable explanation naming the column and the offending value
     "raw",  # the original row as JSON, PII-masked
+    "file_sha256",  # fingerprint of the file's bytes: a file overwritten in place is another delivery
 ]
 
 CHANNELS = ("nps", "call_center", "dealer", "social", "app")

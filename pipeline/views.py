@@ -46,6 +46,10 @@ VIEWS: dict[str, tuple[tuple[str, ...], str]] = {
     "v_alerts": (("alerts", "dim_category"), """
         SELECT a.*, c.name AS category_name
         FROM alerts a LEFT JOIN dim_category c ON c.category_id = a.category_id"""),
+    "v_alert_status": (("alert_status", "alerts", "dim_category"), """
+        SELECT s.*, a.vehicle_model, a.vehicle_id, a.dealer, a.region, a.channel, a.text, c.name AS category_name
+        FROM alert_status s JOIN alerts a ON a.alert_id = s.alert_id
+        LEFT JOIN dim_category c ON c.category_id = s.category_id"""),
     "dim_channel": (("feedback.channel",), "SELECT DISTINCT channel FROM feedback"),
     "dim_vehicle_model": (("feedback.vehicle_model", "feedback.brand"), """
         SELECT DISTINCT coalesce(vehicle_model, '未知') AS vehicle_model, brand FROM feedback"""),

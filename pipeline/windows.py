@@ -123,6 +123,24 @@ def in_window(feedback: pd.DataFrame, window: Window) -> pd.Series:
     return mask
 
 
+def late_rows(feedback: pd.DataFrame, window: Window, stored_ids: frozenset | set) -> pd.Series:
+    """Rows created before the window that are not stored yet: late arrivals an incremental run takes.
+
+    Args:
+        feedback: table with `feedback_id` and `created_at`.
+        window: the run's window; rows at or after its end are not late, only early.
+        stored_ids: feedback_ids already in the database. Empty: no row counts as late.
+
+    Returns:
+        bool Series aligned with `feedback`.
+    """
+    require_columns(feedback, ["feedback_id", "created_at"], "window")
+    lo, _ = window.bounds()
+    if lo is None or not stored_ids:
+        return pd.Series(False, index=feedback.index)
+    return (feedback["created_at"] < lo) & ~feedback["feedback_id"].isin(stored_ids)
+
+
 def window_counts(feedback: pd.DataFrame, mask: pd.Series) -> pd.DataFrame:
     """Per source: accepted rows inside and outside the window (so every accepted row is accounted for).
 

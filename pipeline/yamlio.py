@@ -24,6 +24,13 @@ from pipeline.errors import InputError
 # A path into the document: mapping keys and list indices, as in a pydantic error `loc`.
 Loc = tuple[Any, ...]
 
+# Limits that keep a hostile file from hanging a run: a taxonomy is a few levels deep and a few
+# thousand values; an alias bomb ("billion laughs") expands to billions, deep nesting overflows the
+# recursive composer.
+MAX_DEPTH = 64
+MAX_VALUES = 1_000_000
+MAX_BYTES = 64 * 1024 * 1024
+
 
 class DuplicateKey(NamedTuple):
     """A key given a second time in one mapping (PyYAML would keep the last value silently)."""
@@ -68,8 +75,13 @@ class LocatedYaml:
         except UnicodeDecodeError as exc:
             line = raw[: exc.start].count(b"\n") + 1
             raise InputError("YAML files must be UTF-8", file=path, line=line) from None
+        if len(raw) > MAX_BYTES:
+            raise InputError(f"YAML file is {len(raw):,} bytes; the limit is {MAX_BYTES:,}", file=path)
         try:
+            _check_limits(text, path)
             node, data = _parse(text)
+        except RecursionError:
+            raise InputError(f"YAML nested too deeply (limit {MAX_DEPTH} levels)", file=path) from None
         except yaml.YAMLError as exc:
             problem = getattr(exc, "problem", None) or exc
             raise InputError(f"not valid YAML: {problem}", file=path, line=_error_line(exc, text)) from None
@@ -135,6 +147,45 @@ class LocatedYaml:
             raise InputError(
                 f"field '{field_name}': {err['msg']}{got_txt}", file=self.path, line=self.line_of(loc)
             ) from exc
+
+
+def _check_limits(text: str, path: Path) -> None:
+    """Refuse nesting deeper than MAX_DEPTH and aliases expanding past MAX_VALUES, from the event stream.
+
+    The parser is iterative, so this runs in time linear in the file before anything recursive or
+    expanding (composer, constructor, validation) sees it.
+
+    Raises:
+        InputError: with the line where the limit was passed.
+    """
+    sizes: dict[str, int] = {}  # anchor -> number of values it expands to
+    stack: list[list[Any]] = [[0, None]]  # per open collection: [values so far, its anchor]
+    total = 0
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        line = event.start_mark.line + 1 if event.start_mark else None
+        if isinstance(event, yaml.CollectionStartEvent):
+            stack.append([0, event.anchor])
+            if len(stack) - 1 > MAX_DEPTH:
+                raise InputError(f"YAML nested deeper than {MAX_DEPTH} levels", file=path, line=line)
+        elif isinstance(event, yaml.CollectionEndEvent):
+            count, anchor = stack.pop()
+            count += 1
+            if anchor is not None:
+                sizes[anchor] = count
+            stack[-1][0] += count
+        elif isinstance(event, yaml.ScalarEvent):
+            if event.anchor is not None:
+                sizes[event.anchor] = 1
+            stack[-1][0] += 1
+            total += 1
+        elif isinstance(event, yaml.AliasEvent):
+            size = sizes.get(event.anchor, 1)
+            stack[-1][0] += size
+            total += size
+        if total > MAX_VALUES or stack[-1][0] > MAX_VALUES:
+            raise InputError(
+                f"YAML expands to more than {MAX_VALUES:,} values (aliases '*name' repeating a large anchor?)",
+                file=path, line=line)
 
 
 def _parse(text: str) -> tuple[yaml.Node | None, Any]:

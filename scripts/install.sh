@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install the project with the pins this machine needs.
+# Create .venv (if missing) and install exactly the versions of requirements.lock, then the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 if [ ! -x .venv/bin/python ]; then
   "$PY" -m venv .venv
-  .venv/bin/python -m pip install --quiet --upgrade pip
 fi
-# torch first, on its own: any other torch version pulls several GB of CUDA packages.
-.venv/bin/python -m pip install --quiet -c constraints.txt "torch==2.13.0"
-.venv/bin/python -m pip install --quiet -c constraints.txt -e ".[dev]"
+# Every package at its locked version and hash (the CPU build of torch included: any other torch
+# pulls several GB of CUDA packages). --no-deps on the project: the lock already holds its dependencies.
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+.venv/bin/python -m pip check

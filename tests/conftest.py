@@ -2,6 +2,9 @@
 
 import json
 import os
+import subprocess
+import tempfile
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,6 +14,45 @@ from tests.sample_fixtures import seed42, taxonomy  # noqa: F401  (rules-only ru
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("VOC_PROGRESS", "0")
+# Whatever a test leaves at its default path goes to a temporary workspace, never into the checkout.
+os.environ["VOC_WORKSPACE"] = tempfile.mkdtemp(prefix="voc-test-workspace-")
+os.environ.pop("VOC_DATABASE_PASSWORD", None)
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+SKIP_DIRS = {".git", ".venv", "__pycache__", ".pytest_cache", ".hypothesis"}
+
+
+def _checkout_files() -> dict[str, tuple[int, int]]:
+    """Every file of the checkout outside .git/.venv/caches, ignored ones (data/, models/) included."""
+    files = {}
+    for root, dirs, names in os.walk(REPO):
+        dirs[:] = [d for d in dirs if d not in SKIP_DIRS and not d.endswith(".egg-info")]
+        for n in names:
+            p = Path(root) / n
+            try:
+                st = p.stat()
+            except OSError:
+                continue
+            files[str(p.relative_to(REPO))] = (st.st_mtime_ns, st.st_size)
+    return files
+
+
+def pytest_sessionstart(session):
+    session.config._voc_checkout_before = _checkout_files()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    """The suite writes nothing into the checkout (outside .venv and caches): a write fails the run."""
+    before = getattr(session.config, "_voc_checkout_before", None)
+    if before is None:
+        return
+    after = _checkout_files()
+    changed = sorted(p for p in after.keys() | before.keys() if after.get(p) != before.get(p))
+    if changed:
+        print("\nerror: the test suite wrote into the checkout:\n  " + "\n  ".join(changed[:50]))
+        session.exitstatus = 1
 
 SAMPLE_ROWS = 4000
 

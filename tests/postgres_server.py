@@ -22,6 +22,9 @@ import pytest
 HINT = "install it with `bash scripts/services.sh` (apt-get install -y postgresql)"
 
 
+PASSWORD_ROLE = "voc_pw"
+
+
 def _bindir() -> Path:
     for name in ("pg_ctl",):
         found = shutil.which(name)
@@ -65,6 +68,9 @@ def postgres_server():
         os.chown(root, pw.pw_uid, pw.pw_gid)
     data, log, port = root / "data", root / "server.log", _free_port()
     _run([str(bindir / "initdb"), "-D", str(data), "-U", "voc", "--auth=trust", "-E", "UTF8", "--locale=C"], user)
+    # One role that must give a password (the others are trusted), for the tests of secrets and logins.
+    hba = data / "pg_hba.conf"
+    hba.write_text(f"host all {PASSWORD_ROLE} 127.0.0.1/32 scram-sha-256\n" + hba.read_text())
     opts = f"-p {port} -h 127.0.0.1 -k {root} -c fsync=off -c full_page_writes=off"
     _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-o", opts, "-w", "-t", "60", "start"], user, log)
     try:

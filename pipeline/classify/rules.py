@@ -9,6 +9,7 @@ from itertools import product
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
 from pipeline.taxonomy.model import PolarityMode, Scope, Unit
+from pipeline.taxonomy.regex import compile_rule_regex
 
 WILDCARD_SPAN = 6  # "*" in a term matches up to this many characters
 
@@ -82,7 +83,7 @@ class RuleMatcher:
             for t in cat.rules.any:
                 for term in ex(t):
                     (c.wild.append(re.compile(_pattern(term), re.IGNORECASE)) if "*" in term else c.any.add(term))
-            c.wild.extend(re.compile(p, re.IGNORECASE) for p in cat.rules.regex)
+            c.wild.extend(compile_rule_regex(p) for p in cat.rules.regex)
             for near in cat.rules.near:
                 groups = [{s for x in ([i] if isinstance(i, str) else i) for s in ex(x)} for i in near.terms]
                 c.near.append((groups, near.window, near.unit == Unit.tokens))

@@ -134,6 +134,7 @@ class TopicModel:
             vectorizer_model=CountVectorizer(token_pattern=r"[^ ]+", lowercase=False, min_df=2),
             top_n_words=self.top_n_words,
             calculate_probabilities=False,
+            ctfidf_model=_class_tfidf(),
         )
         topics, _ = model.fit_transform(fit_docs, embeddings=fit_emb, y=fit_y)
         topics = np.asarray(topics)
@@ -299,3 +300,30 @@ def _top_ctfidf(model, ids: list[int], n: int) -> dict[int, dict[str, float]]:
 
 def read_manifest(path: str | Path) -> dict:
     return json.loads((Path(path) / "manifest.json").read_text(encoding="utf-8"))
+
+
+def _class_tfidf():
+    """BERTopic's c-TF-IDF, safe for a one-word vocabulary.
+
+    BERTopic 0.17 squeezes the document frequencies to a 0-d array when the vocabulary has one word,
+    and scipy >= 1.17's `diags` then fails with "object of type 'numpy.float64' has no len()".
+    """
+    import scipy.sparse as sp
+    from bertopic.vectorizers import ClassTfidfTransformer
+
+    class _OneWordSafe(ClassTfidfTransformer):
+        def fit(self, X, multiplier=None):  # noqa: N803 - sklearn's name
+            if X.shape[1] != 1 or not self.use_idf:
+                return super().fit(X, multiplier)
+            df = float(X.sum())
+            avg = int(X.sum(axis=1).mean())
+            if self.bm25_weighting:
+                idf = np.log(1 + ((avg - df + 0.5) / (df + 0.5)))
+            else:
+                idf = np.log((avg / df) + 1)
+            if multiplier is not None:
+                idf = idf * float(np.ravel(multiplier)[0])
+            self._idf_diag = sp.csr_matrix(np.array([[idf]], dtype=np.float64))
+            return self
+
+    return _OneWordSafe()

@@ -27,10 +27,35 @@ STAGE = "ingest.canonicalize"
 REASONS = ("missing_id", "empty_text", "bad_date", "nps_out_of_range", "duplicate_id")
 
 
+# Byte-order marks and zero-width characters: invisible, yet they make "\ufeff007" a different id from "007".
+_INVISIBLE = r"[\ufeff\u200b-\u200f\u2060\u202a-\u202e\u00ad]"
+TRUNCATED_MARK = "…[已截断：原文{n}字]"
+
+
 def _strip(s: pd.Series) -> pd.Series:
-    """Strip whitespace (incl. full-width spaces); empty becomes missing."""
-    s = s.astype("str").str.strip()
+    """Strip whitespace (incl. full-width spaces) and NUL characters; empty becomes missing.
+
+    NUL is never text anyone wrote (a binary export artefact) and PostgreSQL cannot store it, so
+    it is dropped here for every backend alike.
+    """
+    s = s.astype("str").str.replace("\x00", "", regex=False).str.strip()
     return s.where(s != "")
+
+
+def _strip_id(s: pd.Series) -> pd.Series:
+    """Like `_strip`, and drop invisible characters, so duplicate detection sees the id people see."""
+    return _strip(s.astype("str").str.replace(_INVISIBLE, "", regex=True))
+
+
+def _cap(text: pd.Series, limit: int) -> pd.Series:
+    """Cut texts longer than `limit` characters, marking each cut with the original length."""
+    lengths = text.str.len()
+    long = lengths > limit
+    if not long.any():
+        return text
+    out = text.copy()
+    out[long] = [t[:limit] + TRUNCATED_MARK.format(n=n) for t, n in zip(text[long], lengths[long])]
+    return out
 
 
 def _problem(flag: pd.Series, messages: pd.Series | str) -> pd.Series:
@@ -93,6 +118,7 @@ def canonicalize(
     file: str,
     *,
     seen_ids: Collection[str] = (),
+    file_sha256: str | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Turn one source's raw rows into accepted feedback and quarantined rows.
 
@@ -103,6 +129,7 @@ def canonicalize(
         file: the source file, as it should appear in the quarantine table.
         seen_ids: feedback_ids ("<source>:<id>") accepted in earlier batches; repeats of them are
             quarantined as duplicate_id.
+        file_sha256: fingerprint of the file's bytes, stored with each quarantined row.
 
     Returns:
         (feedback, quarantine): feedback has schema.FEEDBACK_COLUMNS, quarantine has
@@ -114,7 +141,7 @@ def canonicalize(
     lines = raw[SOURCE_LINE].astype("int64")
     id_col, text_col, date_col = mapped["feedback_id"], mapped["text"], mapped["created_at"]
 
-    ids = _strip(raw[id_col])
+    ids = _strip_id(raw[id_col])
     missing_id = ids.isna()
     text = _strip(raw[text_col])
     empty_text = text.isna()
@@ -158,6 +185,8 @@ def canonicalize(
     accepted = valid & ~dup
     feedback = _feedback(raw, spec, accepted, fid, lines, created, text, nps)
     quarantine = _quarantine(raw, spec, file, ~accepted, lines, problems)
+    quarantine["file_sha256"] = pd.Series(file_sha256, index=quarantine.index, dtype="str")
+    quarantine = quarantine[QUARANTINE_COLUMNS]
     if len(feedback) + len(quarantine) != len(raw):
         raise RowCountMismatchError(spec.name, len(raw), len(feedback), len(quarantine))
     return feedback, quarantine
@@ -200,7 +229,8 @@ def _feedback(
             "source_line": lines[keep],
             "channel": pd.Series(str(spec.channel), index=fid.index[keep], dtype="str"),
             "created_at": created[keep],
-            "text": mask_pii_series(text[keep]),
+            # Masked before the cut, so a cut cannot leave half a phone number readable.
+            "text": _cap(mask_pii_series(text[keep]), spec.max_text_chars),
             "nps": nps[keep],
         }
     )
@@ -248,4 +278,4 @@ def _quarantine(
             "raw": pd.Series(_raw_json(raw, rows), index=index, dtype="str"),
         }
     )
-    return out[QUARANTINE_COLUMNS].reset_index(drop=True)
+    return out.reset_index(drop=True)

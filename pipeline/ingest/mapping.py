@@ -85,6 +85,9 @@ class SourceSpec(BaseModel):
     channel: Channel  # type: ignore[valid-type]
     encoding: StrictStr | None = None
     date_format: StrictStr | None = None
+    # Longer texts are cut here, with a marker saying how long they were: one 200,000-character
+    # paste would otherwise cost gigabytes in segmentation and matching.
+    max_text_chars: Annotated[int, Field(ge=100, le=1_000_000)] = 10_000
     columns: ColumnMap
 
     @field_validator("encoding")

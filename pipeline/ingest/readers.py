@@ -82,9 +82,19 @@ def decode_text(raw: bytes, encoding: str | None, file: Path, source: str) -> st
     failures: list[tuple[str, UnicodeDecodeError]] = []
     for candidate in AUTO_ENCODINGS:
         try:
-            return raw.decode(candidate)
+            text = raw.decode(candidate)
         except UnicodeDecodeError as exc:
             failures.append((candidate, exc))
+            continue
+        mixed = _mixed_encoding_problem(raw) if failures else None
+        if mixed:
+            raise InputError(
+                f"{mixed[1]}; a file must use one encoding (re-export it, or set `encoding:` for source "
+                f"'{source}' and fix the lines that do not fit)",
+                file=file,
+                line=mixed[0],
+            )
+        return text
     # The encoding that got furthest is the likeliest one; report where it broke.
     best, exc = max(failures, key=lambda f: f[1].start)
     tried = ", ".join(
@@ -96,6 +106,44 @@ def decode_text(raw: bytes, encoding: str | None, file: Path, source: str) -> st
         f"Set `encoding:` for source '{source}' in the source mapping",
         file=file,
         line=_line_of_offset(raw, exc.start),
+    )
+
+
+def _mixed_encoding_problem(raw: bytes) -> tuple[int, str] | None:
+    """(line, message) when some lines are UTF-8 Chinese and others are not UTF-8, else None.
+
+    GB18030 decodes almost any bytes, so a file mixing UTF-8 and GBK lines would decode "fine"
+    and turn every UTF-8 line into mojibake (异响 -> 寮傚搷). The encoding most non-ASCII lines fit
+    is taken as the file's; the first line that does not fit it is reported.
+    """
+    try:
+        raw.decode("utf-8")
+        return None
+    except UnicodeDecodeError:
+        pass
+    utf8_lines: list[int] = []
+    other_lines: list[int] = []
+    for number, line in enumerate(raw.split(b"\n"), start=1):
+        if line.isascii():
+            continue
+        try:
+            text = line.decode("utf-8")
+        except UnicodeDecodeError:
+            other_lines.append(number)
+            continue
+        # A GBK line is almost never valid UTF-8; one that is and holds Chinese is UTF-8 text.
+        if any("\u4e00" <= c <= "\u9fff" for c in text):
+            utf8_lines.append(number)
+    if not utf8_lines or not other_lines:
+        return None
+    if len(utf8_lines) >= len(other_lines):
+        return other_lines[0], (
+            f"mixed encodings: {len(utf8_lines)} line(s) are UTF-8 but this line and "
+            f"{len(other_lines) - 1} other(s) are not (GBK?)"
+        )
+    return utf8_lines[0], (
+        f"mixed encodings: most lines are GBK/GB18030 but this line and {len(utf8_lines) - 1} "
+        "other(s) are UTF-8 (they would be read as mojibake)"
     )
 
 
@@ -220,7 +268,10 @@ def _read_parquet(file: Path) -> pd.DataFrame:
     except (pa.ArrowException, OSError) as exc:
         raise InputError(f"cannot read as Parquet: {exc}", file=file) from None
     values = []
-    for column in table.columns:
+    for name, column in zip(table.column_names, table.columns, strict=True):
+        if pa.types.is_binary(column.type) or pa.types.is_large_binary(column.type) or pa.types.is_fixed_size_binary(column.type):
+            values.append(_decode_binary(column.to_pylist(), name, file))
+            continue
         try:
             # Arrow's own text forms: ints without ".0", timestamps with their UTC offset.
             values.append(pc.cast(column, pa.string()).to_pylist())
@@ -228,6 +279,26 @@ def _read_parquet(file: Path) -> pd.DataFrame:
             values.append([_to_text(v) for v in column.to_pylist()])
     lines = list(range(1, table.num_rows + 1))
     return _frame(_unique_names(table.column_names), values, lines, file)
+
+
+def _decode_binary(cells: list[bytes | None], column: str, file: Path) -> list[str | None]:
+    """A Parquet binary column holding text: UTF-8 (Parquet's text encoding), strictly."""
+    out: list[str | None] = []
+    for row, cell in enumerate(cells, start=1):
+        if cell is None:
+            out.append(None)
+            continue
+        try:
+            out.append(cell.decode("utf-8"))
+        except UnicodeDecodeError as exc:
+            raise InputError(
+                f"binary column holds bytes that are not UTF-8 text ({cell[exc.start : exc.start + 4].hex(' ')} "
+                f"at byte {exc.start} of row {row}); write the column as UTF-8 strings",
+                file=file,
+                line=row,
+                column=column,
+            ) from None
+    return out
 
 
 def _frame(columns: list[str], values: Any, lines: list[int], file: Path) -> pd.DataFrame:

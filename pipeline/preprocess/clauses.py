@@ -6,6 +6,7 @@ import re
 
 import pandas as pd
 
+from pipeline.ingest.pii import mask_pii
 from pipeline.preprocess.normalize import normalize_text
 from pipeline.schema import require_columns
 
@@ -35,7 +36,7 @@ def split_clauses(text: str) -> list[str]:
 
 
 def to_clauses(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Normalise each feedback text and split it into clauses.
+    """Normalise each feedback text, mask personal data again and split it into clauses.
 
     Args:
         feedback: canonical feedback table (needs feedback_id, text).
@@ -45,7 +46,9 @@ def to_clauses(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
         normalised text is empty (e.g. emoji only) keeps one empty clause so it stays counted.
     """
     require_columns(feedback, ["feedback_id", "text"], "preprocess")
-    norm = [normalize_text(t) for t in feedback["text"].astype(str)]
+    # Masked again after normalisation: HTML entities, emoji separators and full-width digits can
+    # only be read as digits once normalised.
+    norm = [mask_pii(normalize_text(t)) for t in feedback["text"].astype(str)]
     out = feedback.assign(text_norm=norm)
     ids, nos, texts = [], [], []
     for fid, t in zip(out["feedback_id"], norm):

@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 
 REPORT_TABLES = (
     "fact_category_counts", "dim_category", "dim_department", "fact_leaderboard", "fact_nps_change", "fact_loss",
-    "alerts", "fact_competitor_benchmark", "fact_feedback_volume",
+    "alerts", "alert_events", "fact_competitor_benchmark", "fact_feedback_volume",
 )
 _FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"
 
@@ -133,12 +133,13 @@ def _table(df: pd.DataFrame, title: str) -> str:
     return f"<h2>{html.escape(title)}</h2>" + df.to_html(index=False, classes="voc", border=0, float_format=lambda v: f"{v:,.1f}")
 
 
-def build_report(tables: dict[str, pd.DataFrame], run: dict | None = None) -> str:
+def build_report(tables: dict[str, pd.DataFrame], run: dict | None = None, now: datetime | None = None) -> str:
     """The report as one HTML document.
 
     Args:
         tables: output tables by name (REPORT_TABLES; missing ones leave their section empty).
         run: lineage and headline numbers to print at the top (run_id, taxonomy_version, ...).
+        now: the clock (UTC, naive) alerts' deadlines are judged against; defaults to the current time.
 
     Returns:
         HTML text with plotly.js embedded once.
@@ -157,11 +158,7 @@ def build_report(tables: dict[str, pd.DataFrame], run: dict | None = None) -> st
         lb = lb[lb["period"] == lb["period"].max()].assign(department=lambda d: d["department_id"].map(deps))[
             ["rank", "department", "weighted_complaints", "trend_pct", "nps_loss_points", "resolution_rate",
              "mean_days_to_close", "list", "reasons"]]
-    alerts = tables.get("alerts", pd.DataFrame())
-    if len(alerts):
-        alerts = alerts.sort_values("created_at", ascending=False).head(30).assign(
-            category=lambda d: d["category_id"].map(cats))[
-            ["created_at", "category", "channel", "vehicle_model", "region", "text", "duplicates"]]
+    red_line = _red_line_section(tables, cats, now)
     meta = " · ".join(f"{k} {html.escape(str(v))}" for k, v in (run or {}).items())
     return f"""<!DOCTYPE html>
 <html lang="zh-CN"><head><meta charset="utf-8"><title>VoC report</title>
@@ -172,8 +169,27 @@ table.voc td,table.voc th{{padding:4px 8px;border-bottom:1px solid #ddd;text-ali
 {''.join(f'<div class="chart">{p}</div>' for p in parts)}
 {_table(lb, "部门红黑榜 Leaderboard (latest period)")}
 {_table(dep_loss, "部门年化损失 Annualised loss per department")}
-{_table(alerts, "红线预警 Red-line alerts (latest 30)")}
+{red_line}
 </body></html>"""
+
+
+def _red_line_section(tables: dict[str, pd.DataFrame], cats: dict[str, str], now: datetime | None) -> str:
+    """红线预警: the P0 headline, then alerts with status and deadlines, overdue first."""
+    from pipeline.alerts.outbox import utcnow
+    from pipeline.report.redline import alert_board, p0_headline
+
+    now = now or utcnow()
+    alerts, events = tables.get("alerts", pd.DataFrame()), tables.get("alert_events", pd.DataFrame())
+    events = events if len(events) else None
+    head = p0_headline(tables.get("fact_category_counts", pd.DataFrame()), tables.get("dim_category", pd.DataFrame()),
+                       alerts, events, now)
+    board = alert_board(alerts, events, cats, now, limit=50).drop(columns="alert_id")
+    title = "红线预警 Red-line alerts (overdue first; deadlines in Beijing time)"
+    lines = "".join(f"<p><b>{html.escape(x)}</b></p>" for x in head)
+    if not len(board):
+        return f"<h2>{html.escape(title)}</h2>{lines}<p>无预警 no alerts</p>"
+    styled = board.to_html(index=False, classes="voc", border=0, escape=True)
+    return f"<h2>{html.escape(title)}</h2>{lines}" + styled
 
 
 def write_report(target, out_dir, lineage: dict) -> Path:

@@ -12,14 +12,15 @@ an error (a duplicate id), naming both places.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
 from pydantic import ValidationError
 
 from pipeline.errors import InputError
+from pipeline.taxonomy.ids import id_problem
 from pipeline.taxonomy.model import Category, TaxonomyFile, Taxonomy
+from pipeline.taxonomy.regex import RuleRegexError, compile_rule_regex
 from pipeline.yamlio import LocatedYaml, _data_path
 
 _LIST_MERGE = {"rules", "examples"}
@@ -79,8 +80,8 @@ def _merge(base: Category, over: Category) -> Category:
 def _check_patterns(cid: str, cat: Category, origin: _Origin, errors: list[InputError]) -> None:
     for i, pat in enumerate(cat.rules.regex):
         try:
-            re.compile(pat)
-        except re.error as exc:
+            compile_rule_regex(pat)
+        except RuleRegexError as exc:
             errors.append(origin.error(("rules", "regex", i), f"bad regular expression {pat!r}: {exc}"))
     lanes = [("any", cat.rules.any), ("all", cat.rules.all), ("none", cat.rules.none), ("praise", cat.praise)]
     for lane, terms in lanes:
@@ -109,6 +110,9 @@ def _compose(paths: list[Path], errors: list[InputError]) -> tuple[TaxonomyFile 
             continue
         versions.append(spec.version)
         for did, dept in spec.departments.items():
+            if problem := id_problem(str(did), "department id"):
+                errors.append(InputError(problem, file=doc.path, line=doc.line_of(("departments", did))))
+                continue
             if did in departments and departments[did] != dept:
                 first = dept_origin[did]
                 errors.append(InputError(
@@ -121,6 +125,9 @@ def _compose(paths: list[Path], errors: list[InputError]) -> tuple[TaxonomyFile 
             synonyms[term] = list(dict.fromkeys(synonyms.get(term, []) + syns))
         for cid, cat in spec.categories.items():
             here = _Origin(doc, ("categories", cid))
+            if problem := id_problem(str(cid)):
+                errors.append(InputError(problem, file=doc.path, line=doc.line_of(here.loc)))
+                continue
             if cid in categories:
                 if not cat.override:
                     first = origins[cid]

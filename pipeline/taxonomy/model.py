@@ -63,7 +63,7 @@ class Rules(_Strict):
     all: list[Term] = Field(default=[], description="every one of these terms as well")
     none: list[Term] = Field(default=[], description="exclusion phrases: never when one appears (inherited)")
     near: list[Near] = Field(default=[], description="proximity: one term of each group within a window")
-    regex: list[Term] = Field(default=[], description="Python regular expressions, for what terms cannot say")
+    regex: list[Term] = Field(default=[], description="regular expressions (RE2 syntax: no back-references or look-arounds), for what terms cannot say")
 
     @property
     def is_empty(self) -> bool:

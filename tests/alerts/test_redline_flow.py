@@ -29,3 +29,11 @@ def test_redline_flow_alerts_once_and_delivers(sample_dir, planted, tmp_path, pr
     brake = [b for b in receiver.bodies if b["category_id"] == "safety.brake_failure"]
     assert brake and all(b["category"] == "刹车失灵" and b["owners"][0] == "底盘研发" for b in brake)
     assert all(b["title"].startswith("【红线预警】") and b["severity"] == "P0" for b in receiver.bodies)
+    # The open alerts are shown on the flow run's page (raw API call: Prefect's client sends nulls this
+    # server version rejects with HTTP 422).
+    import httpx
+    from prefect.settings import PREFECT_API_URL
+
+    arts = httpx.post(f"{PREFECT_API_URL.value()}/artifacts/filter", timeout=10, json={
+        "artifacts": {"key": {"any_": ["voc-redline-board"]}}}).json()
+    assert arts and "red line:" in (arts[0]["description"] or "") and arts[0]["data"]

@@ -185,3 +185,18 @@ def test_guided_fit_keeps_claimed_clauses_together_and_finds_an_unclaimed_topic(
     loaded = TopicModel.load(tmp_path / "g")
     assert sorted(loaded.anchors_) == sorted(guided.anchors_)
     np.testing.assert_array_equal(loaded.assign(emb, claimed)[0], topics)
+
+
+def test_fit_with_a_one_word_vocabulary_gives_topics_not_a_scipy_error():
+    # Two well separated clusters whose only shared token is 异响: c-TF-IDF keeps one word (min_df=2),
+    # which BERTopic 0.17 with scipy >= 1.17 turned into "object of type 'numpy.float64' has no len()".
+    rng = np.random.default_rng(0)
+    centers = np.eye(16, dtype=np.float32)[:2]
+    emb = np.vstack([centers[i // 60] + 0.01 * rng.standard_normal(16) for i in range(120)]).astype(np.float32)
+    emb /= np.linalg.norm(emb, axis=1, keepdims=True)
+    docs = [f"异响 独有词{i}" for i in range(120)]
+    model = TopicModel(min_topic_size=20, n_neighbors=10, n_components=2).fit(docs, emb)
+    assert len(model.topic_ids_) >= 1
+    assert all(w == "异响" for t in model.topic_ids_ for w in model.keywords_[int(t)])
+    topics, _ = model.assign(emb)
+    assert (topics != OUTLIER).mean() > 0.9

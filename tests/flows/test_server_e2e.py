@@ -184,7 +184,7 @@ def sample(tmp_path_factory):
 
 def _params(sample_dir: Path, work: Path) -> dict:
     return {
-        "sources": str(sample_dir / "sources.yaml"), "database": str(work / "voc.duckdb"),
+        "workspace": str(work), "sources": str(sample_dir / "sources.yaml"), "database": str(work / "voc.duckdb"),
         "parquet_dir": str(work / "out"), "models_dir": str(work / "models"), "cache_dir": str(work / "cache"),
         "results_dir": str(work / "results"), "report_dir": str(work / "reports"), "partition_rows": 600,
     }
@@ -317,7 +317,8 @@ def test_a_one_minute_schedule_creates_a_run_that_voc_serve_completes(server, se
     deployments.write_text(yaml.safe_dump({"deployments": [{
         "name": "every-minute", "entrypoint": str(REPO / "flows/redline.py") + ":redline_flow",
         "schedules": [{"interval": 60}], "tags": ["voc", "test"],
-        "parameters": {"params": {"sources": str(sample_dir / "sources.yaml"), "database": str(tmp_path / "voc.duckdb")}},
+        "parameters": {"params": {"workspace": str(tmp_path), "sources": str(sample_dir / "sources.yaml"),
+                                  "database": str(tmp_path / "voc.duckdb")}},
     }]}), encoding="utf-8")
     log = tmp_path / "serve.log"
     serve = _serve(env, log, "--prefect-yaml", str(deployments))

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 
 import pandas as pd
 import pytest
@@ -83,15 +82,13 @@ def test_series_keeps_missing_and_index() -> None:
     assert s.iloc[0] == "电话13812345678"  # input untouched
 
 
-def test_throughput_20k_texts_well_under_a_second() -> None:
+def test_20k_texts_are_all_masked() -> None:
+    # Speed is measured by scripts/bench_pii.py (tests assert no timings: the machine is shared).
     base = [
         "过减速带底盘咯吱咯吱响，售价25.98万，开了12000公里",
         "电话13812345678，车牌粤B12345，车架号LSVAB2BR5EM123456",
         "销售态度很好，提车顺利",
     ]
     s = pd.Series([base[i % 3] + str(i) for i in range(20_000)], dtype="str")
-    start = time.perf_counter()
     out = mask_pii_series(s)
-    elapsed = time.perf_counter() - start
-    assert out.str.contains("[手机号]", regex=False).sum() > 6000
-    assert elapsed < 1.0, f"{elapsed:.2f}s for 20k texts"
+    assert out.str.contains("[手机号]", regex=False).sum() == 6667
