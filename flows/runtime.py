@@ -22,7 +22,7 @@ import time
 
 from pipeline.errors import VocError
 
-START_TIMEOUT_S = 120.0  # a loaded machine needs far less than this; Prefect's own limit (20 s) is too tight
+START_TIMEOUT_S = 120.0  # at least this, or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS if larger (default 20 s)
 
 
 class PrefectApiError(VocError):
@@ -62,14 +62,17 @@ class InProcessServer:
                                                          log_level="error", lifespan="on"))
             self._thread = threading.Thread(target=self._server.run, name="prefect-api", daemon=True)
             self._thread.start()
-            limit = max(timeout or 0, START_TIMEOUT_S)
+            from prefect.settings import PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS
+
+            limit = max(timeout or PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS.value(), START_TIMEOUT_S)
             deadline = time.monotonic() + limit
             while not self._server.started:
                 if not self._thread.is_alive() or time.monotonic() > deadline:
                     self._server.should_exit = True
                     raise PrefectApiError(
-                        f"the temporary Prefect API did not start within {limit:.0f} s; start a server "
-                        "(`prefect server start`) and set PREFECT_API_URL=http://127.0.0.1:4200/api")
+                        f"the temporary Prefect API did not start within {limit:.0f} s (the machine is busy): start "
+                        "a server (`prefect server start`) and set PREFECT_API_URL=http://127.0.0.1:4200/api, or "
+                        "raise PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
                 time.sleep(0.05)
             self.running = True
             # No stop at exit: the thread serves Prefect's last logs and events while atexit handlers

@@ -56,7 +56,8 @@ def _flow_names(client, flow_ids) -> dict[str, str]:
     ids = sorted(set(flow_ids))
     if not ids:
         return {}
-    return {f["id"]: f["name"] for f in _filter(client, "flows/filter", {"flows": {"id": {"any_": ids}}, "sort": "NAME_ASC"})}
+    flows = _filter(client, "flows/filter", {"flows": {"id": {"any_": ids}}, "sort": "NAME_ASC"})
+    return {f["id"]: f["name"] for f in flows}
 
 
 def _schedule_text(s: dict) -> str:
