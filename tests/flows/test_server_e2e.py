@@ -62,7 +62,7 @@ def server_home(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(server_home):
     """A real Prefect server (SQLite) on loopback, in its own process group, started as the README says
-    (`prefect server start --host 127.0.0.1 --port N`), its scheduler looping every 2 s."""
+    (`prefect server start --host 127.0.0.1 --port N`), its scheduler looping every 5 s."""
     home = server_home
     port = _free_port()
     api = f"http://127.0.0.1:{port}/api"
@@ -72,7 +72,7 @@ def server(server_home):
         "PREFECT_API_DATABASE_CONNECTION_URL": f"sqlite+aiosqlite:///{home}/prefect.db",
         "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
         "PREFECT_API_URL": api,
-        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "2",
+        "PREFECT_SERVER_SERVICES_SCHEDULER_LOOP_SECONDS": "5",
         "PYTHONPATH": str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""),
         "VOC_PROGRESS": "0",
     }
@@ -98,25 +98,34 @@ def server(server_home):
         log.close()
 
 
+def _http(method: str, url: str, **kwargs) -> httpx.Response:
+    """One API call, tried again while the server answers 503: its SQLite database is busy for a moment
+    on a loaded machine (the scheduler, `voc serve` re-registering, a run reporting states)."""
+    for attempt in range(8):
+        r = httpx.request(method, url, timeout=30, **kwargs)
+        if r.status_code != 503:
+            return r
+        time.sleep(1 + attempt)
+    return r
+
+
 def _deployment(api: str, flow_name: str, name: str) -> dict | None:
-    r = httpx.get(f"{api}/deployments/name/{flow_name}/{name}", timeout=10)
+    r = _http("GET", f"{api}/deployments/name/{flow_name}/{name}")
     return r.json() if r.status_code == 200 else None
 
 
 def _trigger(api: str, deployment_id: str, params: dict) -> str:
-    r = httpx.post(f"{api}/deployments/{deployment_id}/create_flow_run",
-                   json={"parameters": {"params": params}}, timeout=10)
+    r = _http("POST", f"{api}/deployments/{deployment_id}/create_flow_run", json={"parameters": {"params": params}})
     r.raise_for_status()
     return r.json()["id"]
 
 
 def _state(api: str, run_id: str) -> str:
-    return httpx.get(f"{api}/flow_runs/{run_id}", timeout=10).json()["state"]["type"]
+    return _http("GET", f"{api}/flow_runs/{run_id}").json()["state"]["type"]
 
 
 def _task_runs(api: str, run_id: str) -> list[dict]:
-    r = httpx.post(f"{api}/task_runs/filter",
-                   json={"flow_runs": {"id": {"any_": [run_id]}}, "limit": 200}, timeout=10)
+    r = _http("POST", f"{api}/task_runs/filter", json={"flow_runs": {"id": {"any_": [run_id]}}, "limit": 200})
     r.raise_for_status()
     return r.json()
 
@@ -135,15 +144,14 @@ def _prefect_cli() -> list[str]:
 
 
 def _flow_runs(api: str, deployment_id: str) -> list[dict]:
-    r = httpx.post(f"{api}/flow_runs/filter", json={
-        "deployments": {"id": {"any_": [deployment_id]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 50, "offset": 0},
-        timeout=10)
+    r = _http("POST", f"{api}/flow_runs/filter", json={
+        "deployments": {"id": {"any_": [deployment_id]}}, "sort": "EXPECTED_START_TIME_ASC", "limit": 50, "offset": 0})
     r.raise_for_status()
     return r.json()
 
 
 def _state_names(api: str, run_id: str) -> list[str]:
-    r = httpx.get(f"{api}/flow_run_states/", params={"flow_run_id": run_id}, timeout=10)
+    r = _http("GET", f"{api}/flow_run_states/", params={"flow_run_id": run_id})
     r.raise_for_status()
     return [s["name"] for s in sorted(r.json(), key=lambda s: s["timestamp"])]
 
@@ -151,11 +159,11 @@ def _state_names(api: str, run_id: str) -> list[str]:
 def _pause_all_but(api: str, keep: set[str]) -> None:
     """Pause the schedules of every registered deployment not in `keep`, deleting their scheduled runs,
     so that a worker polling the pool runs only what the test triggers."""
-    r = httpx.post(f"{api}/deployments/filter", json={"limit": 100, "offset": 0}, timeout=10)
+    r = _http("POST", f"{api}/deployments/filter", json={"limit": 100, "offset": 0})
     r.raise_for_status()
     for d in r.json():
         if d["name"] not in keep:
-            httpx.patch(f"{api}/deployments/{d['id']}", json={"paused": True}, timeout=10).raise_for_status()
+            _http("PATCH", f"{api}/deployments/{d['id']}", json={"paused": True}).raise_for_status()
 
 
 def _scheduler_ok(server_home: Path) -> None:
@@ -266,8 +274,8 @@ def test_a_run_triggered_over_the_api_is_executed_by_voc_serve(server, sample, t
     assert _count(db, "fact_category_counts") > 0
     names = {t["name"].rsplit("-", 1)[0] for t in _task_runs(api, run_id)}
     assert {"ingest", "preprocess", "score-partition", "write_outputs"} <= names
-    keys = {a["key"] for a in httpx.post(f"{api}/artifacts/filter", json={
-        "artifacts": {"flow_run_id": {"any_": [run_id]}}}, timeout=10).json()}
+    keys = {a["key"] for a in _http("POST", f"{api}/artifacts/filter", json={
+        "artifacts": {"flow_run_id": {"any_": [run_id]}}}).json()}
     assert {"voc-run-summary", "voc-channel-volumes", "voc-top-categories", "voc-quarantine"} <= keys
 
 
