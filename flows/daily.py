@@ -47,7 +47,7 @@ class DailyParams(BaseModel):
         None, description="folder for every output of this data set (database, Parquet, reports, topic models, "
                           "caches, stage results); empty: $VOC_WORKSPACE, voc.yaml's `workspace`, or ./data")
     sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
     database: Path | None = Field(None, description="DuckDB output file; empty: <workspace>/voc.duckdb")
     parquet_dir: Path | None = Field(None, description="folder for Parquet exports; empty: <workspace>/out")
     models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")

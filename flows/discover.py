@@ -41,7 +41,7 @@ class DiscoverParams(BaseModel):
     database: Path | None = Field(None, description="DuckDB the daily flow writes; empty: <workspace>/voc.duckdb")
     database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL the daily flow writes to: read "
                                      "from and write to it instead of `database`")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
     models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")
     cache_dir: Path | None = Field(None, description="embedding cache folder; empty: <workspace>/cache")
     review_dir: Path | None = Field(

@@ -36,7 +36,7 @@ class RedlineParams(BaseModel):
     workspace: Path | None = Field(None, description="folder of this data set's outputs; empty: $VOC_WORKSPACE, "
                                                    "voc.yaml's `workspace`, or ./data")
     sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v1.yaml", description="taxonomy YAML")
+    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
     database: str | None = Field(None, description="DuckDB file or SQLAlchemy URL (no password: set "
                                                    "VOC_DATABASE_PASSWORD); empty: <workspace>/voc.duckdb")
     alerting: Path = Field(REPO / "taxonomies/alerting.yaml", description="deadlines, channels, delivery timing")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import time
@@ -77,7 +76,7 @@ def generate(
 @app.command()
 def run(
     sources: Path = typer.Option(None, help="source mapping YAML [default: <workspace>/sample/sources.yaml]"),
-    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
+    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v2.yaml", help="taxonomy YAML"),
     database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]"),
     models_dir: Path = typer.Option(None, help="folder of versioned topic models [default: <workspace>/models]"),
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
@@ -164,40 +163,72 @@ def _preflight(params) -> None:
             pass
 
 
-def _print_summary(summary: dict, database: Path) -> None:
-    from pipeline import report
+def _print_summary(summary: dict, database: Path, lang: str = "zh") -> None:
+    from pipeline.report.headline import embedding_line, stage_line
 
-    from pipeline.cli_alerts import p0_lines
-
-    console.rule("[bold]VoC run summary")
-    for line in p0_lines(database):  # the red line first, however small its volume
-        console.print(f"[bold red]{line}[/]")
-    console.print(
-        f"run [bold]{summary['run_id']}[/]  taxonomy {summary['taxonomy_version']}  "
-        f"embedder {summary['embedder_id']}  topics {summary['topic_model_version']}"
-    )
+    zh = lang == "zh"
+    console.rule("[bold]" + ("客户之声运行摘要 VoC run summary" if zh else "VoC run summary"))
+    _print_headline(database, lang)  # red line first, then what changed since the last period
     ok = summary["accepted"] + summary["quarantined"] == summary["input_rows"]
-    console.print(
-        f"input rows {summary['input_rows']} = accepted {summary['accepted']} + quarantined "
-        f"{summary['quarantined']}  [{'green' if ok else 'red'}]{'reconciled' if ok else 'MISMATCH'}[/]; "
-        f"window {summary['window']}: {summary['in_window']} accepted rows inside, {summary['outside_window']} outside"
-    )
-    e = summary["embedding"]
-    console.print(
-        f"{summary['clauses']} clauses; embedded {e['embedded']} new distinct texts, {e['cached']} from cache; "
-        f"{summary['complaint_mentions']} complaint mentions; {summary['topics']} topics; "
-        f"{summary['wall_seconds']} s"
-    )
+    verdict = (f"[green]{'已核对 reconciled' if zh else 'reconciled'}[/]" if ok else "[red]MISMATCH 不一致[/]")
+    if zh:
+        console.print(f"输入 {summary['input_rows']} 行 = 接收 {summary['accepted']} + 隔离 {summary['quarantined']}  {verdict}；"
+                      f"窗口 {summary['window']}：窗口内 {summary['in_window']} 行，窗口外 {summary['outside_window']} 行")
+        console.print(f"子句 {summary['clauses']}；{embedding_line(summary['embedding'])}；投诉提及 "
+                      f"{summary['complaint_mentions']}；主题 {summary['topics']}；耗时 {summary['wall_seconds']} 秒")
+        console.print(f"运行 [bold]{summary['run_id']}[/]  分类体系 {summary['taxonomy_version']}  "
+                      f"嵌入模型 {summary['embedder_id']}  主题模型 {summary['topic_model_version']}")
+    else:
+        console.print(f"input rows {summary['input_rows']} = accepted {summary['accepted']} + quarantined "
+                      f"{summary['quarantined']}  {verdict}; window {summary['window']}: {summary['in_window']} "
+                      f"accepted rows inside, {summary['outside_window']} outside")
+        console.print(f"{summary['clauses']} clauses; {embedding_line(summary['embedding'], 'en')}; "
+                      f"{summary['complaint_mentions']} complaint mentions; {summary['topics']} topics; "
+                      f"{summary['wall_seconds']} s")
+        console.print(f"run [bold]{summary['run_id']}[/]  taxonomy {summary['taxonomy_version']}  "
+                      f"embedder {summary['embedder_id']}  topics {summary['topic_model_version']}")
     if "://" in str(database):  # the headline queries are DuckDB SQL; the HTML report reads either
         console.print(f"PostgreSQL: [bold]{database.split('@')[-1]}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
     else:
-        console.print(_table("Top issues (complaining feedback) and owning departments", report.top_categories(database)))
-        console.print(_table("Department load (share-weighted complaint mentions)", report.department_load(database)))
-        console.print(_table("Largest topics", report.top_topics(database)))
+        _print_tables(database, lang)
         console.print(f"DuckDB: [bold]{database}[/]   Parquet: [bold]{summary['parquet_dir']}[/]")
     if summary.get("report"):
-        console.print(f"HTML report: [bold]{summary['report']}[/]   loss model: [bold]voc loss[/]")
-    console.print("stage seconds: " + json.dumps(summary["timings"]))
+        console.print(f"{'HTML 报告' if zh else 'HTML report'}: [bold]{summary['report']}[/]   "
+                      f"{'损失模型' if zh else 'loss model'}: [bold]voc loss[/]")
+    console.print(stage_line(summary["timings"], lang))
+
+
+def _print_headline(database, lang: str = "zh") -> None:
+    """Red-line counts, then the categories and departments that rose most since the last period."""
+    from pipeline import publish
+    from pipeline.cli_alerts import p0_lines
+    from pipeline.report.headline import change_lines
+
+    for line in p0_lines(database):  # the red line first, however small its volume
+        console.print(f"[bold red]{line}[/]")
+    db = str(database)
+    names = {t: publish.read(db, t) for t in ("dim_category", "dim_department")}
+    cats = dict(zip(names["dim_category"].get("category_id", []), names["dim_category"].get("name", [])))
+    deps = dict(zip(names["dim_department"].get("department_id", []), names["dim_department"].get("name", [])))
+    for line in change_lines(publish.read(db, "fact_category_counts"), publish.read(db, "fact_department_counts"),
+                             cats, deps, lang=lang):
+        console.print(line, soft_wrap=True)
+
+
+def _print_tables(database, lang: str = "zh") -> None:
+    """The headline tables (whole window), Chinese headers with the English name on a second line."""
+    from pipeline import report
+    from pipeline.report.labels import localise
+
+    zh = lang == "zh"
+    cats = report.top_categories(database)
+    cats = cats[[c for c in ("category", "severity", "complaints", "praise", "owners", "category_id") if c in cats]]
+    for title, df in ((("投诉最多的问题及负责部门（全部期间）", "Top issues (complaining feedback, whole window) and owners"),
+                       cats),
+                      (("部门负荷（按负责比例加权的投诉，全部期间）", "Department load (share-weighted complaints, whole window)"),
+                       report.department_load(database)),
+                      (("最大的主题", "Largest topics"), report.top_topics(database))):
+        console.print(_table(title[0] + "  " + title[1] if zh else title[1], localise(df, lang)))
 
 
 @app.command()
@@ -215,17 +246,14 @@ def demo(
 
 
 @app.command()
-def summary(database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]")) -> None:
-    """Print the headline tables of the output database."""
-    from pipeline import report
-    from pipeline.cli_alerts import p0_lines
-
+def summary(
+    database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]"),
+    lang: str = typer.Option("zh", help="zh: Chinese headers (English on a second line) | en: English only"),
+) -> None:
+    """Print the headline of the output database: red line, what changed since the last period, top tables."""
     database = database or _ws("database")
-    for line in p0_lines(database):  # the red line first, however small its volume
-        console.print(f"[bold red]{line}[/]")
-    console.print(_table("Top issues", report.top_categories(database)))
-    console.print(_table("Department load", report.department_load(database)))
-    console.print(_table("Largest topics", report.top_topics(database)))
+    _print_headline(database, lang)
+    _print_tables(database, lang)
 
 
 @app.command()
@@ -307,10 +335,17 @@ def loss(
     for line in loss_lines(table, econ, names, top=top):
         console.print(line, markup=False, highlight=False)
     if len(table):
+        from pipeline.report.labels import localise
+        from pipeline.report.money import WAN
+
         deps = {r.department_id: r.name for r in publish.read(database, "dim_department").itertuples()}
         by_dep = annual_loss(table, "department_id")
         by_dep.insert(0, "department", by_dep.pop("department_id").map(lambda d: deps.get(d, d)))
-        console.print(_table(f"Annualised loss per department ({econ.currency} per year)", by_dep))
+        money = [c for c in by_dep.columns if c != "department"]
+        by_dep[money] = (by_dep[money] / WAN).round(1)  # 万元, as in the report
+        by_dep.loc[len(by_dep)] = ["合计 total", *by_dep[money].sum().round(1)]
+        console.print(_table(f"各部门年化损失 Annualised loss per department (万元/年, 10k {econ.currency} per year)",
+                             localise(by_dep)))
 
 
 @app.command()

@@ -20,7 +20,7 @@ topics_app = typer.Typer(help="Topics and emerging issues for analysts.", no_arg
 def discover(
     database: Path = typer.Option(None, help="DuckDB the daily flow writes [default: <workspace>/voc.duckdb]"),
     database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL the daily flow writes to, instead"),
-    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="taxonomy YAML"),
+    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v2.yaml", help="taxonomy YAML"),
     models_dir: Path = typer.Option(None, help="folder of versioned topic models [default: <workspace>/models]"),
     review_dir: Path = typer.Option(None, help="where the review file goes [default: <workspace>/review]"),
     as_of: str = typer.Option(None, help="end of the window, YYYY-MM-DD (default: newest feedback)"),
@@ -122,7 +122,7 @@ def review(
 def accept(
     file: Path = typer.Argument(..., help="review file"),
     proposal: str = typer.Argument(..., help="proposal id, e.g. E2"),
-    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v1.yaml", help="base taxonomy YAML"),
+    taxonomy: Path = typer.Option(REPO / "taxonomies/automotive_v2.yaml", help="base taxonomy YAML"),
     out: Path = typer.Option(..., help="taxonomy file to write (base + the new category)"),
     category_id: str = typer.Option(None, help="id for the new category (default: the draft's)"),
     name: str = typer.Option(None, help="display name, e.g. 车机升级后变卡"),

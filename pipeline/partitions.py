@@ -93,5 +93,21 @@ def combine(parts: list[Scored]) -> Scored:
         mentions=pd.concat([p.mentions for p in parts], ignore_index=True),
         vectors=np.vstack([p.vectors for p in parts]).astype(np.float32, copy=False),
         rows=np.concatenate([p.rows + off for p, off in zip(parts, offsets)]).astype(np.int64),
-        stats={k: int(sum(p.stats.get(k, 0) for p in parts)) for k in keys},
+        stats=_run_stats(parts, keys),
     )
+
+
+def _run_stats(parts: list[Scored], keys) -> dict[str, int]:
+    """Embedding counts of the whole run.
+
+    A text embedded by one partition is a cache hit for the next partition of the same run; summed per
+    partition, an empty cache would look half stale. Counted over the run instead: `distinct` texts of the
+    run, `embedded` by this run, `cached` = found in the cache from earlier runs.
+    """
+    stats = {k: int(sum(p.stats.get(k, 0) for p in parts)) for k in keys}
+    if len(parts) > 1 and {"distinct", "cached", "embedded"} <= set(stats):
+        distinct = int(pd.concat([p.clauses["clause"] for p in parts if "clause" in p.clauses.columns]).nunique())
+        stats["distinct"] = distinct
+        stats["embedded"] = min(stats["embedded"], distinct)
+        stats["cached"] = distinct - stats["embedded"]
+    return stats

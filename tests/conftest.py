@@ -55,6 +55,7 @@ def pytest_sessionfinish(session, exitstatus):
         session.exitstatus = 1
 
 SAMPLE_ROWS = 4000
+V1_TAXONOMY = Path(__file__).resolve().parent.parent / "taxonomies/automotive_v1.yaml"
 
 
 @pytest.fixture(scope="session")
@@ -89,8 +90,9 @@ def params_for(sources, work):
     """Flow parameters that keep every output of a test run inside `work`."""
     from flows.daily import DailyParams
 
+    # The generated sample's ground truth uses v1 category ids: flow tests classify with v1.
     return DailyParams(
-        sources=sources, database=work / "voc.duckdb", parquet_dir=work / "out",
+        sources=sources, taxonomy=V1_TAXONOMY, database=work / "voc.duckdb", parquet_dir=work / "out",
         models_dir=work / "models", cache_dir=work / "cache", report_dir=work / "reports",
         results_dir=work / "results",
     )

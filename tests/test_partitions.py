@@ -52,3 +52,13 @@ def test_combine_stacks_rows_and_sums_counts():
     assert out.stats == {"texts": 5, "embedded": 2}
     with pytest.raises(ValueError, match="2 embeddings for 3 clauses"):
         Scored.of(b.clauses, b.mentions, expected[:2], {})
+
+def test_texts_embedded_by_an_earlier_partition_of_the_run_are_not_cache_hits():
+    def scored(texts, stats):
+        c = pd.DataFrame({"clause_id": [f"{t}{i}" for i, t in enumerate(texts)], "clause": texts})
+        return Scored.of(c, c.assign(category_id="x"), np.ones((len(texts), 2), np.float32), stats)
+
+    # Empty cache: partition 1 embeds both texts; partition 2 finds 异响 "cached" (by partition 1) and embeds 顿挫.
+    a = scored(["车机卡顿", "异响"], {"texts": 2, "distinct": 2, "cached": 0, "embedded": 2})
+    b = scored(["异响", "顿挫"], {"texts": 2, "distinct": 2, "cached": 1, "embedded": 1})
+    assert combine([a, b]).stats == {"texts": 4, "distinct": 3, "cached": 0, "embedded": 3}

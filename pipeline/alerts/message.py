@@ -14,7 +14,8 @@ DEADLINE_LABELS = {
 }
 DETECTION_LABELS = {"open": "待处理", "to_confirm": "待人工确认"}
 CHANNEL_LABELS = {"nps": "NPS 问卷", "call_center": "400 热线", "dealer": "经销商", "social": "社交媒体", "app": "App"}
-DETECTOR_LABELS = {"rules": "规则", "facets": "部件×症状", "semantic": "语义近邻", "classifier": "分类器"}
+DETECTOR_LABELS = {"rules": "规则", "facet": "部件×症状", "facets": "部件×症状", "semantic": "语义近邻",
+                   "learned": "分类器", "classifier": "分类器"}
 TEXT_LIMIT = 300  # characters of feedback text in a robot message (WeCom caps markdown at 4,096 bytes)
 
 
@@ -69,7 +70,8 @@ def alert_message(alert: dict, category_name: str, owners: list[str], kind: str 
 
 def _detector(name: str | None) -> str:
     name = name or "rules"
-    return f"{DETECTOR_LABELS[name]} ({name})" if name in DETECTOR_LABELS else name
+    # several detectors may fire together ("rules+facet")
+    return "+".join(f"{DETECTOR_LABELS[n]} ({n})" if n in DETECTOR_LABELS else n for n in name.split("+"))
 
 
 def markdown(msg: dict) -> tuple[str, str]:

@@ -14,9 +14,13 @@ ATTRIBUTION_COLUMNS = [
     "kpi_share",
 ]
 LOSS_COLUMNS = [
-    "period", "category_id", "department_id", "share", "days", "annualise", "complaints", "social_complaints",
+    "period", "category_id", "department_id", "share", "n_days", "annualise", "complaints", "social_complaints",
     "extra_detractor_share", "clv", "churn_loss", "claim_loss", "labour_loss", "pr_loss", "total_loss",
+    "churn_loss_period", "claim_loss_period", "labour_loss_period", "pr_loss_period", "total_loss_period",
 ]
+# The money columns are yearly rates; their `_period` twins are the money of the period itself
+# (rate x n_days / 365), which is what a dashboard may sum over periods.
+MONEY = ["churn_loss", "claim_loss", "labour_loss", "pr_loss", "total_loss"]
 
 
 def owner_table(taxonomy: Taxonomy, category_ids) -> pd.DataFrame:
@@ -85,7 +89,9 @@ def loss_table(cat_counts: pd.DataFrame, drivers: pd.DataFrame, days: pd.Series,
 
     Returns:
         LOSS_COLUMNS; the money columns are already multiplied by the department's share, so summing
-        them over departments gives the category's loss, over categories the department's.
+        them over departments gives the category's loss, over categories the department's. `n_days` is
+        the calendar days the period's feedback spans; `*_loss` are per year (x 365 / n_days), `*_period`
+        the money of the period itself (they also sum over periods).
     """
     require_columns(cat_counts, ["period", "channel", "vehicle_model", "category_id", "complaints"], "loss_table")
     cc = cat_counts[cat_counts["complaints"] > 0]
@@ -99,8 +105,8 @@ def loss_table(cat_counts: pd.DataFrame, drivers: pd.DataFrame, days: pd.Series,
     det = drivers.set_index(["period", "category_id"])["extra_detractor_share"] if len(drivers) else pd.Series(dtype=float)
     by_cat["extra_detractor_share"] = by_cat.set_index(["period", "category_id"]).index.map(det)
     by_cat["extra_detractor_share"] = by_cat["extra_detractor_share"].astype("float64").fillna(0.0).clip(lower=0)
-    by_cat["days"] = by_cat["period"].map(days).astype("int64")
-    by_cat["annualise"] = 365.0 / by_cat["days"]
+    by_cat["n_days"] = by_cat["period"].map(days).astype("int64")
+    by_cat["annualise"] = 365.0 / by_cat["n_days"]
     e = economics
     scaled = by_cat["complaints"] * by_cat["annualise"] * e.complaint_scale
     by_cat["churn_loss"] = e.customer_base * by_cat["extra_detractor_share"] * e.churn_uplift * by_cat["clv"]
@@ -111,6 +117,7 @@ def loss_table(cat_counts: pd.DataFrame, drivers: pd.DataFrame, days: pd.Series,
     money = ["churn_loss", "claim_loss", "labour_loss", "pr_loss"]
     by_cat["total_loss"] = by_cat[money].sum(axis=1)
     out = by_cat.merge(owner_table(taxonomy, sorted(by_cat["category_id"].unique())), on="category_id")
-    for col in [*money, "total_loss"]:
+    for col in MONEY:
         out[col] = out[col] * out["share"]
+        out[f"{col}_period"] = out[col] / out["annualise"]
     return out[LOSS_COLUMNS].astype({"complaints": "int64"})

@@ -16,12 +16,43 @@ PSEUDO_NEGATIONS = (
     "不舒服", "不好", "不能", "不会吧", "没用", "没人", "没反应", "不一样",
     # Connectives and words that merely contain a cue: 不过车机很卡 / 无线CarPlay延迟 / 外观不错.
     "不过", "不然", "要不是", "无线", "不错", "毫不夸张", "不夸张", "不小心", "无意中",
+    # Look-alikes on real complaints: 停放时无故自燃 / 不予解决 / 不同程度生锈 / 刹车是不是失灵了.
+    "无故", "无缘无故", "不予", "不给", "不同程度", "是不是", "是否", "会不会", "有没有", "能不能", "可不可以",
+    "不明", "不正常", "不定时", "不规律", "时不时", "不时", "不确定", "不清楚", "不该", "不应该", "不符", "不一致",
+    "不合理", "不负责", "不作为", "不承认", "不理", "不处理", "不解决", "不退", "不换", "不修", "不认", "不肯",
+    "不愿", "不让", "不同意", "不配合", "不回复", "不接", "不到位", "不及时", "不彻底", "不过关", "不合格",
+    "没有解决", "没解决", "未解决", "没修好", "没有修好", "未修好", "没处理", "没有处理", "未处理", "没给", "没有给",
+    "未给", "没人管", "无人", "无果", "无效", "没得到", "没有得到", "未得到", "未果", "没回复", "没有回复", "未回复",
+    "未能", "没能", "没有能", "没查出", "查不出", "没有查出", "没找到", "找不到", "未告知", "没告知", "没有告知",
+    "未按", "没按", "无休止", "不断地", "不计其数", "没完没了", "不只", "没几个月", "没几公里", "不足一年",
+    "不足", "没跑多少", "没开几天", "刚开不久", "不久前", "没有障碍", "无障碍", "前方没车", "前面没车", "前方无车",
+    "零件", "零配件", "零部件", "零首付", "零利息", "零公里", "不齐", "不全",
+    # A complaint adjective that starts with 不 does not deny the next issue: 玻璃不平整厂家不予解决.
+    "不平整", "不平", "不匹配", "不均匀", "不对称", "不牢固", "不稳定", "不稳", "不灵敏", "不顺畅", "不顺", "不严",
+    "不紧", "不够", "不准", "不对", "不良", "不清", "不亮", "不响", "不动", "不走", "不转", "不住", "不上", "不出",
+    "不回位", "不工作", "不制冷", "不制热", "不灵", "不管用", "不起作用",
+    "没踩油门", "没有踩油门", "没踩刹车", "没有踩刹车", "没动油门", "无人驾驶",
 )
+# Talk about someone else's car or the news is not this customer's complaint: 新闻里别的品牌车自燃了.
+HEARSAY_CUES = ("新闻", "报道", "听说", "据说", "网上看到", "网上说", "看到网上", "网上传", "别的品牌", "其他品牌",
+                "别家", "别人家", "友商", "竞品", "朋友圈", "热搜", "论坛里", "抖音上", "某车型", "某品牌", "某SUV", "某款",
+                "看到一辆", "看到一则", "有辆", "隔壁", "别的牌子", "别人的车", "别的车", "上一台", "之前开的", "以前开的",
+                "老车", "二手市场", "试驾别的", "媒体", "电视上", "微博上", "头条", "公众号", "央视", "315晚会", "曝光",
+                "据报道", "网传", "网友", "看到有人", "有人说", "听人说", "别人说", "事故视频", "车友群", "群里有人",
+                "车友说", "传言", "传说中", "所谓的", "谁说",
+                # a hypothetical is not a report: 万一高速上熄火了应该怎么处理
+                "万一", "如果", "假如", "要是", "假设", "是什么意思")
+# A denial said afterwards: 刹车失灵？不存在的 / 自燃？怎么可能.
+DENIAL_AFTER_CUES = ("不存在", "怎么可能", "不可能的", "没有的事", "谣言", "开玩笑", "想多了", "并没有出现", "没有出现",
+                     "原来是", "没遇到过", "没碰到", "都是黑子", "一直很好", "是什么意思", "什么意思",
+                     "不会的", "瞎说", "胡说", "造谣", "纯属虚构", "不实", "误会", "误解", "根本没有的事", "没那回事")
+# Before the evidence: 还以为车熄火了 / 说刹车会失灵的都是黑子 / 担心的断轴问题.
+DENIAL_BEFORE_CUES = ("还以为", "以为", "担心", "说刹车会", "买车前", "哪有", "根本不会", "不用怕", "别担心", "不必担心")
 NEGATION_WINDOW = 6
 # Resolution stated after the issue: 黑屏的问题更新后没再出现 / 漏水的问题已经修好了 / 风噪就没了.
 RESOLVED_AFTER_CUES = (
     "没再出现", "没有再出现", "再没出现", "已经修好", "修好了", "就没了", "解决了", "已解决", "处理好了",
-    "消失了", "不见了", "好了很多", "已经好了",
+    "消失了", "不见了", "好了很多", "已经好了", "换好了", "解决好了", "处理完了", "处理好了",
 )
 RESOLVED_AFTER_WINDOW = 15
 
@@ -30,6 +61,12 @@ _RESOLVED = re.compile("|".join(map(re.escape, RESOLVED_CUES)))
 _RESOLVED_AFTER = re.compile(
     "(?<![没未不])(?:" + "|".join(map(re.escape, RESOLVED_AFTER_CUES)) + ")"
 )
+_HEARSAY = re.compile("|".join(map(re.escape, HEARSAY_CUES)))
+_DENIAL_AFTER = re.compile("|".join(map(re.escape, DENIAL_AFTER_CUES)))
+_DENIAL_BEFORE = re.compile("|".join(map(re.escape, DENIAL_BEFORE_CUES)))
+# A simile is not a report: 跟刹车失灵一样 / 像失控的机关枪 / 心里都快着火了.
+_SIMILE_BEFORE = re.compile(r"(?:跟|像|如同|好比|仿佛|心里都快|心里都|激动得)$")
+_SIMILE_AFTER = re.compile(r"^(?:一样|似的|般|的机关枪)")
 _NEGATION = re.compile("|".join(sorted(map(re.escape, NEGATION_CUES), key=len, reverse=True)))
 
 
@@ -41,7 +78,9 @@ def clause_negation(text: str) -> str | None:
     scope = _PSEUDO.sub("□", text)
     if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(scope):
         return "resolved"
-    return "negated" if _NEGATION.search(scope) else None
+    if _NEGATION.search(scope) or _DENIAL_AFTER.search(scope):
+        return "negated"
+    return "hearsay" if _HEARSAY.search(scope) else None
 
 
 def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATION_WINDOW) -> str | None:
@@ -69,6 +108,10 @@ def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATI
     after = text[spans[-1][1] : spans[-1][1] + RESOLVED_AFTER_WINDOW]
     if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(after):
         return "resolved"
-    if _NEGATION.search(scope):
+    if _NEGATION.search(scope) or _DENIAL_AFTER.search(after) or _DENIAL_BEFORE.search(text[: spans[0][0]]):
         return "negated"
+    if _HEARSAY.search(text[: spans[0][0]]):
+        return "hearsay"
+    if _SIMILE_BEFORE.search(text[max(0, spans[0][0] - 4): spans[0][0]]) or _SIMILE_AFTER.search(text[spans[-1][1]:]):
+        return "hearsay"
     return None

@@ -102,10 +102,51 @@ def explain(clf: Classifier, text: str, segmenter=None, embedder=None, neighbour
             })
         out["clauses"].append({
             "clause": clause, "tokens": segmenter.cut(clause) if segmenter is not None else [],
-            "rule_hits": [{"category_id": h.category_id, "kind": h.kind, "terms": list(h.terms), "negation": h.state}
+            "rule_hits": [{"category_id": h.category_id, "kind": h.kind, "terms": list(h.terms), "negation": h.state,
+                           "method": h.method}
                           for h in hits],
             "neighbours": near, "mentions": final,
+            "rejected": rejections(clf, clause, hits, near, {f["category_id"] for f in final}),
         })
+    return out
+
+
+_STATE_REASON = {"negated": "negated", "resolved": "resolved", "hearsay": "not about this car (news, someone else's, "
+                 "hypothetical or a simile)"}
+
+
+def rejections(clf: Classifier, clause: str, hits, neighbours: list[dict], counted: set[str]) -> list[dict]:
+    """Why candidate categories of one clause did not become complaint mentions.
+
+    Reasons: negated / resolved / not about this car (rule or facet evidence in that state); domain guard
+    (a symptom the component may not have, 冒黑烟 of an exhaust); excluded by a `none` term; below threshold
+    (the nearest example is not similar enough); not complaint-like (similar enough, but the clause does
+    not sound like a complaint).
+    """
+    from pipeline.classify.classifier import _COMPLAINT_TONE
+    from pipeline.classify.negation import clause_negation
+
+    out = []
+    for h in hits:
+        if h.kind == "complaint" and h.state is not None:
+            out.append({"candidate": h.category_id, "method": h.method, "terms": list(h.terms),
+                        "reason": _STATE_REASON.get(h.state, h.state)})
+    if clf.matcher_ is not None and clf.matcher_.facets_ is not None:
+        trace: list = []
+        clf.matcher_.facet_hits(clause, clause.lower(), clause.lower(), [], trace)
+        out.extend({"candidate": what, "method": "facet", "terms": [], "reason": why} for what, why in trace)
+    if neighbours and not any(h.kind == "complaint" for h in hits):
+        top = neighbours[0]
+        cat = top["category_id"]
+        if cat not in counted:
+            if top["threshold"] is None or top["similarity"] < top["threshold"]:
+                reason = "below threshold"
+            elif not _COMPLAINT_TONE.search(clause) or clause_negation(clause) is not None:
+                reason = "not complaint-like"
+            else:
+                reason = "filtered"
+            out.append({"candidate": cat, "method": "semantic", "terms": [top["example"]],
+                        "reason": f"{reason} ({top['similarity']} vs {top['threshold']})"})
     return out
 
 

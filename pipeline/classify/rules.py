@@ -21,7 +21,8 @@ class RuleHit:
     category_id: str
     kind: str  # "complaint" | "praise"
     terms: tuple[str, ...]
-    state: str | None = None  # None | "negated" | "resolved"
+    state: str | None = None  # None | "negated" | "resolved" | "hearsay"
+    method: str = "rule"  # "rule" (the category's own rules) | "facet" (a composed component x symptom pair)
 
 
 @dataclass
@@ -92,10 +93,20 @@ class RuleMatcher:
             c.praise = {s for t in cat.praise for s in ex(t)}
             literals |= c.any | c.praise
             self.rules_[cid] = c
+        self.facets_ = None
+        self._facet_terms: frozenset[str] = frozenset()
+        if taxonomy.components and taxonomy.symptoms:
+            from pipeline.classify.facets import FacetMatcher
+
+            self.facets_ = FacetMatcher(taxonomy)
+            # the same scan finds the facets' words: one pass over the text serves both lanes
+            self._facet_terms = frozenset(self.facets_.roles_)
+            literals |= self._facet_terms
         # One pass finds all literal terms, overlapping ones too (lookahead at every position);
         # longer terms first so 刹车失灵 wins over 失灵 at the same start.
-        alternation = "|".join(re.escape(t) for t in sorted(literals, key=len, reverse=True))
-        self._scan = re.compile(f"(?=({alternation}))", re.IGNORECASE)
+        from pipeline.classify.facets import trie_pattern
+
+        self._scan = re.compile(f"(?=({trie_pattern(literals)}))", re.IGNORECASE) if literals else re.compile("(?!)")
         self._term_cats: dict[str, set[str]] = {}
         for cid, c in self.rules_.items():
             terms = c.any | c.praise | {t for groups, _, _ in c.near for g in groups for t in g}
@@ -117,7 +128,7 @@ class RuleMatcher:
     def _prefixes(self, term: str) -> list[str]:
         out = [term]
         for n in range(len(term) - 1, 0, -1):
-            if term[:n] in self._term_cats:
+            if term[:n] in self._term_cats or term[:n] in self._facet_terms:
                 out.append(term[:n])
         return out
 
@@ -155,15 +166,37 @@ class RuleMatcher:
                 state = negation_state(text, [praise[0][1]])
                 if state is None:
                     hits.append(RuleHit(cid, "praise", tuple(t for t, _ in praise)))
+        if self.facets_ is not None:
+            hits.extend(self.facet_hits(text, lower, wide, hits, found=found))
         return hits
+
+    def facet_hits(self, text: str, lower: str, wide: str, rule_hits: list[RuleHit],
+                   trace: list | None = None, found: dict | None = None) -> list[RuleHit]:
+        """Composed-category hits the rules did not already give (a category's `none` still applies)."""
+        have = {h.category_id for h in rule_hits if h.kind == "complaint"}
+        out = []
+        for f in self.facets_.match(text, trace, found=found):
+            if f.category_id in have:
+                continue
+            c = self.rules_.get(f.category_id)
+            if c is not None:
+                where = wide if c.feedback_scope else lower
+                blocked = [n for n in c.none if n in where]
+                if blocked:
+                    if trace is not None:
+                        trace.append((f.category_id, f"excluded by `none` term {blocked[0]}"))
+                    continue
+            out.append(RuleHit(f.category_id, "complaint", f.terms, f.state, method="facet"))
+        return out
 
     @staticmethod
     def _complaint_evidence(c: _Compiled, found, text) -> list[tuple[str, tuple[int, int]]] | None:
         # Sets iterate in a per-process hash order; sorting makes the evidence (and so the negation
         # scope and matched terms) the same in every process: the longest term first, the most specific.
-        for t in sorted(c.any, key=lambda t: (-len(t), t)):
-            if t in found:
-                return [(t, found[t][0])]
+        present = [t for t in found if t in c.any]
+        if present:
+            t = min(present, key=lambda t: (-len(t), t))
+            return [(t, found[t][0])]
         for pat in c.wild:
             m = pat.search(text)
             if m:

@@ -11,7 +11,13 @@ from pipeline.preprocess.normalize import normalize_text
 from pipeline.schema import require_columns
 
 # Clause boundaries: sentence and clause punctuation, line breaks.
-_BOUNDARY = re.compile(r"[。！？；，、\n…~～]+|(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+# 、 separates list items, not clauses ("方向盘、刹车、油门全部失灵" shares one predicate).
+_BOUNDARY = re.compile(r"[。！？；，\n…~～]+")
+# A space between Chinese words ends a clause, except after a short list item: "方向盘 刹车 油门全部失灵".
+_SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
+LIST_ITEM_CHARS = 4
+# A reply that denies the clause before it belongs to it: "刹车失灵？不存在的".
+_DENIAL = re.compile(r"^(?:不存在|怎么可能|没有的事|开玩笑|想多了|谣言)")
 # Contrast words start a new clause: "总体还行但是异响很大" holds praise and a complaint.
 _CONTRAST = re.compile(r"(?<=[\u4e00-\u9fff])(?=但是|不过|可是|然而|只是)")
 MIN_CLAUSE_CHARS = 3
@@ -23,16 +29,31 @@ def split_clauses(text: str) -> list[str]:
     """Split normalised text into clauses; fragments shorter than 3 characters join their neighbour."""
     parts: list[str] = []
     for chunk in _BOUNDARY.split(text):
-        parts.extend(p for p in _CONTRAST.split(chunk) if p)
+        for piece in _split_spaces(chunk):
+            parts.extend(p for p in _CONTRAST.split(piece) if p)
     clauses: list[str] = []
     for p in (p.strip() for p in parts):
         if not p:
             continue
-        if clauses and (len(p) < MIN_CLAUSE_CHARS or len(clauses[-1]) < MIN_CLAUSE_CHARS):
+        if clauses and (len(p) < MIN_CLAUSE_CHARS or len(clauses[-1]) < MIN_CLAUSE_CHARS or _DENIAL.match(p)):
             clauses[-1] = clauses[-1] + "，" + p
         else:
             clauses.append(p)
     return clauses
+
+
+def _split_spaces(chunk: str) -> list[str]:
+    out: list[str] = []
+    start = 0
+    for m in _SPACE.finditer(chunk):
+        item = chunk[start:m.start()]
+        # the text since the last cut is a short list item: keep it with what follows
+        if len(item.split()[-1] if item.split() else item) <= LIST_ITEM_CHARS and len(item) <= 3 * (LIST_ITEM_CHARS + 1):
+            continue
+        out.append(chunk[start:m.start()])
+        start = m.end()
+    out.append(chunk[start:])
+    return out
 
 
 def to_clauses(feedback: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:

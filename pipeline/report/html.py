@@ -13,10 +13,13 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
+from pipeline.report.money import annual_loss, loss_days  # noqa: F401  (re-exported)
+
 REPORT_TABLES = (
-    "fact_category_counts", "dim_category", "dim_department", "fact_leaderboard", "fact_nps_change", "fact_loss",
+    "fact_category_counts", "fact_department_counts", "dim_category", "dim_department", "fact_leaderboard", "fact_nps_change", "fact_loss",
     "alerts", "alert_events", "fact_competitor_benchmark", "fact_feedback_volume",
 )
+BOARD_ROWS = 15  # alerts listed in the report: overdue and open ones come first
 _FONT = "PingFang SC, Microsoft YaHei, Noto Sans CJK SC, sans-serif"
 
 
@@ -68,18 +71,24 @@ def waterfall_figure(tables: dict[str, pd.DataFrame], top: int = 8) -> go.Figure
     return _layout(fig, f"NPS 变化归因 NPS change {first['nps_change']:+.1f} points: contributions + remainder")
 
 
+LIST_COLOURS = {"black": "#3c3c3c", "red": "#2e7d32"}  # 黑榜 dark, 红榜 green: red reads as "in trouble"
+
+
 def leaderboard_figure(tables: dict[str, pd.DataFrame]) -> go.Figure | None:
-    """The latest period's departments: weighted complaints, coloured by red / black list."""
+    """The latest period's departments by share-weighted complaints, largest first; 黑榜 / 红榜 named on the bars."""
+    from pipeline.report.labels import LIST_LABELS
+
     lb = tables.get("fact_leaderboard", pd.DataFrame())
     if not len(lb):
         return None
-    last = lb[lb["period"] == lb["period"].max()].sort_values("rank")
+    last = lb[lb["period"] == lb["period"].max()].sort_values("weighted_complaints", ascending=False)
     names = _names(tables, "dim_department", "department_id")
-    colour = {"black": "#222222", "red": "#d62728"}
+    lists = last["list"].fillna("").astype(str)
     fig = go.Figure(go.Bar(x=[names.get(d, d) for d in last["department_id"]], y=last["weighted_complaints"],
-                           marker_color=[colour.get(x, "#7f7f7f") for x in last["list"].fillna("")],
-                           text=[f"#{r}" for r in last["rank"]], textposition="outside"))
-    return _layout(fig, "部门红黑榜 Department leaderboard (share-weighted complaints; black = 黑榜, red = 红榜)")
+                           marker_color=[LIST_COLOURS.get(x, "#9e9e9e") for x in lists],
+                           text=[LIST_LABELS.get(x, "") for x in lists], textposition="outside"))
+    fig.update_layout(yaxis_title="加权投诉 weighted complaints")
+    return _layout(fig, "部门加权投诉（从高到低）Departments by share-weighted complaints")
 
 
 def loss_figure(tables: dict[str, pd.DataFrame], top: int = 10) -> go.Figure | None:
@@ -94,7 +103,7 @@ def loss_figure(tables: dict[str, pd.DataFrame], top: int = 10) -> go.Figure | N
                        ("pr_loss", "公关 PR")):
         fig.add_trace(go.Bar(x=[names.get(c, c) for c in loss["category_id"]], y=loss[col] / 1e4, name=label))
     fig.update_layout(barmode="stack", yaxis_title="万元 / 年")
-    return _layout(fig, "问题年化损失 Annualised loss by category (10k CNY per year)")
+    return _layout(fig, "问题年化损失 Annualised loss by category (万元/年, 10k CNY per year)")
 
 
 def benchmark_figure(tables: dict[str, pd.DataFrame], top: int = 8) -> go.Figure | None:
@@ -115,81 +124,89 @@ def benchmark_figure(tables: dict[str, pd.DataFrame], top: int = 8) -> go.Figure
     return _layout(fig, "竞品对标 Competitor benchmark (complaints per 1,000 brand mentions, social media)")
 
 
-def annual_loss(loss: pd.DataFrame, by: str) -> pd.DataFrame:
-    """Loss per year over the whole window: summed over periods, scaled by 365 / all observed days."""
-    if not len(loss):
-        return pd.DataFrame()
-    days = loss.drop_duplicates("period")["days"].sum()
-    money = ["churn_loss", "claim_loss", "labour_loss", "pr_loss", "total_loss"]
-    # Each period's money is already annualised with its own days: weight by days to average them.
-    w = loss["days"] / days
-    out = loss[[by]].assign(**{m: loss[m] * w for m in money}).groupby(by)[money].sum().reset_index()
-    return out.sort_values("total_loss", ascending=False).reset_index(drop=True)
-
-
-def _table(df: pd.DataFrame, title: str) -> str:
-    if not len(df):
-        return f"<h2>{html.escape(title)}</h2><p>无数据 no data</p>"
-    return f"<h2>{html.escape(title)}</h2>" + df.to_html(index=False, classes="voc", border=0, float_format=lambda v: f"{v:,.1f}")
+_CSS = """body{font-family:%s;margin:24px;color:#222;max-width:1400px}
+h2 small,h3 small,th small{color:#777;font-weight:normal} p.period{color:#555;margin-top:-6px}
+p.note{color:#666;font-size:12px} table.voc{border-collapse:collapse;font-size:13px;margin:8px 0 20px}
+table.voc td,table.voc th{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}
+.list-black{color:#fff;background:#3c3c3c;padding:1px 6px;border-radius:3px}
+.list-red{color:#fff;background:#2e7d32;padding:1px 6px;border-radius:3px}
+div.examples{border-left:3px solid #bbb;padding-left:12px;margin:12px 0} div.examples:target{border-color:#1f77b4;
+background:#f3f8fc} span.when{color:#777;font-size:12px} nav a{margin-right:12px}""" % _FONT
+_NAV = (("changes", "本期变化"), ("redline", "红线预警"), ("categories", "问题类别"), ("trends", "趋势"),
+        ("leaderboard", "红黑榜"), ("nps", "NPS 归因"), ("loss", "损失"), ("benchmark", "竞品对标"), ("examples", "原文示例"))
 
 
 def build_report(tables: dict[str, pd.DataFrame], run: dict | None = None, now: datetime | None = None) -> str:
     """The report as one HTML document.
 
     Args:
-        tables: output tables by name (REPORT_TABLES; missing ones leave their section empty).
+        tables: output tables by name (REPORT_TABLES, and `examples` from `category_examples`; missing
+            ones leave their section empty).
         run: lineage and headline numbers to print at the top (run_id, taxonomy_version, ...).
         now: the clock (UTC, naive) alerts' deadlines are judged against; defaults to the current time.
 
     Returns:
         HTML text with plotly.js embedded once.
     """
-    figures = [f for f in (trends_figure(tables), leaderboard_figure(tables), waterfall_figure(tables),
-                           loss_figure(tables), benchmark_figure(tables)) if f is not None]
-    parts = [fig.to_html(full_html=False, include_plotlyjs=(i == 0), config={"displaylogo": False})
-             for i, fig in enumerate(figures)]
-    cats = _names(tables, "dim_category", "category_id")
-    deps = _names(tables, "dim_department", "department_id")
-    dep_loss = annual_loss(tables.get("fact_loss", pd.DataFrame()), "department_id")
-    if len(dep_loss):
-        dep_loss.insert(0, "department", dep_loss.pop("department_id").map(lambda d: deps.get(d, d)))
-    lb = tables.get("fact_leaderboard", pd.DataFrame())
-    if len(lb):
-        lb = lb[lb["period"] == lb["period"].max()].assign(department=lambda d: d["department_id"].map(deps))[
-            ["rank", "department", "weighted_complaints", "trend_pct", "nps_loss_points", "resolution_rate",
-             "mean_days_to_close", "list", "reasons"]]
-    red_line = _red_line_section(tables, cats, now)
+    from pipeline.report import sections as sec
+
+    figures = {"trends": trends_figure(tables), "leaderboard": leaderboard_figure(tables),
+               "nps": waterfall_figure(tables), "loss": loss_figure(tables), "benchmark": benchmark_figure(tables)}
+    charts, first = {}, True
+    for key, fig in figures.items():
+        if fig is None:
+            charts[key] = ""
+            continue
+        charts[key] = '<div class="chart">' + fig.to_html(full_html=False, include_plotlyjs=first,
+                                                          config={"displaylogo": False}) + "</div>"
+        first = False
+    examples = tables.get("examples", pd.DataFrame())
+    linked = set(examples["category_id"]) if len(examples) else set()
+    p = sec.period_texts(tables)
     meta = " · ".join(f"{k} {html.escape(str(v))}" for k, v in (run or {}).items())
+    body = [
+        sec.changes_section(tables, linked),
+        _red_line_section(tables, _names(tables, "dim_category", "category_id"), now),
+        sec.categories_section(tables, linked),
+        sec.section("trends", "问题趋势", "Category trends", f"{p['window']}，每期 per period", charts["trends"]),
+        sec.leaderboard_section(tables, charts["leaderboard"]),
+        sec.section("nps", "NPS 变化归因", "NPS change: contributions", p["change"], charts["nps"] or "<p>无数据 no data</p>"),
+        sec.loss_section(tables, charts["loss"]),
+        sec.section("benchmark", "竞品对标", "Competitor benchmark (social media)", p["window"],
+                    charts["benchmark"] or "<p>无数据 no data</p>"),
+        sec.examples_section(examples, tables),
+    ]
+    nav = "".join(f'<a href="#{k}">{html.escape(v)}</a>' for k, v in _NAV)
     return f"""<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>VoC report</title>
-<style>body{{font-family:{_FONT};margin:24px;color:#222}} table.voc{{border-collapse:collapse;font-size:13px}}
-table.voc td,table.voc th{{padding:4px 8px;border-bottom:1px solid #ddd;text-align:left}}</style></head>
-<body><h1>客户之声报告 Voice-of-Customer report</h1><p>{meta}</p>
-<p>generated {datetime.now():%Y-%m-%d %H:%M}</p>
-{''.join(f'<div class="chart">{p}</div>' for p in parts)}
-{_table(lb, "部门红黑榜 Leaderboard (latest period)")}
-{_table(dep_loss, "部门年化损失 Annualised loss per department")}
-{red_line}
+<html lang="zh-CN"><head><meta charset="utf-8"><title>客户之声报告 VoC report</title>
+<style>{_CSS}</style></head>
+<body><h1>客户之声报告 <small>Voice-of-Customer report</small></h1><p>{meta}</p>
+<p>生成时间 generated {sec.generated_at()} · 数据期间 data: {html.escape(p['window'])}</p><nav>{nav}</nav>
+{''.join(body)}
 </body></html>"""
 
 
 def _red_line_section(tables: dict[str, pd.DataFrame], cats: dict[str, str], now: datetime | None) -> str:
     """红线预警: the P0 headline, then alerts with status and deadlines, overdue first."""
     from pipeline.alerts.outbox import utcnow
-    from pipeline.report.redline import alert_board, p0_headline
+    from pipeline.report.redline import BEIJING, alert_board, p0_headline
+    from pipeline.report.sections import period_texts, section
 
     now = now or utcnow()
     alerts, events = tables.get("alerts", pd.DataFrame()), tables.get("alert_events", pd.DataFrame())
     events = events if len(events) else None
     head = p0_headline(tables.get("fact_category_counts", pd.DataFrame()), tables.get("dim_category", pd.DataFrame()),
                        alerts, events, now)
-    board = alert_board(alerts, events, cats, now, limit=50).drop(columns="alert_id")
-    title = "红线预警 Red-line alerts (overdue first; deadlines in Beijing time)"
+    full = alert_board(alerts, events, cats, now)
+    board = full.head(BOARD_ROWS).drop(columns="alert_id")
     lines = "".join(f"<p><b>{html.escape(x)}</b></p>" for x in head)
-    if not len(board):
-        return f"<h2>{html.escape(title)}</h2>{lines}<p>无预警 no alerts</p>"
-    styled = board.to_html(index=False, classes="voc", border=0, escape=True)
-    return f"<h2>{html.escape(title)}</h2>{lines}" + styled
+    period = (f"P0 投诉：{period_texts(tables)['window']}；预警状态截至 alerts as of "
+              f"{pd.Timestamp(now) + BEIJING:%Y-%m-%d %H:%M} 北京时间")
+    more = (f'<p class="note">仅列出前 {BOARD_ROWS} 条（共 {len(full)} 条），全部请用 voc alerts list。'
+            f"First {BOARD_ROWS} of {len(full)}: `voc alerts list` shows all.</p>" if len(full) > BOARD_ROWS else "")
+    body = lines + (board.to_html(index=False, classes="voc", border=0, escape=True) + more if len(board)
+                    else "<p>无预警 no alerts</p>")
+    return section("redline", "红线预警", "Red-line alerts (overdue first; deadlines in Beijing time)", period, body)
 
 
 def write_report(target, out_dir, lineage: dict) -> Path:
@@ -205,7 +222,10 @@ def write_report(target, out_dir, lineage: dict) -> Path:
     """
     from pipeline import publish
 
+    from pipeline.report.examples import read_examples
+
     tables = {name: publish.read(target, name) for name in REPORT_TABLES}
+    tables["examples"] = read_examples(target)
     page = build_report(tables, {k: lineage[k] for k in ("run_id", "taxonomy_version", "embedder_id") if k in lineage})
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)

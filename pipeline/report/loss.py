@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.attribute.config import Economics
-from pipeline.report.html import annual_loss
+from pipeline.report.money import annual_loss, loss_days
 
 
 def loss_lines(loss: pd.DataFrame, economics: Economics, names: dict[str, str], top: int = 10) -> list[str]:
@@ -24,9 +24,10 @@ def loss_lines(loss: pd.DataFrame, economics: Economics, names: dict[str, str], 
     e = economics
     if not len(loss):
         return ["no loss rows: run `voc run` first (fact_loss is empty)"]
-    days = int(loss.drop_duplicates("period")["days"].sum())
+    loss = loss.assign(n_days=loss_days(loss))
+    days = int(loss.drop_duplicates("period")["n_days"].sum())
     per_cat = loss.groupby(["period", "category_id"]).agg(
-        complaints=("complaints", "first"), social=("social_complaints", "first"), days=("days", "first"),
+        complaints=("complaints", "first"), social=("social_complaints", "first"), days=("n_days", "first"),
         det=("extra_detractor_share", "first"), clv=("clv", "first")).reset_index()
     agg = per_cat.groupby("category_id").agg(complaints=("complaints", "sum"), social=("social", "sum"))
     agg["det"] = per_cat.assign(w=per_cat["det"] * per_cat["days"]).groupby("category_id")["w"].sum() / days

@@ -77,6 +77,50 @@ def _merge(base: Category, over: Category) -> Category:
     return Category.model_validate(data)
 
 
+def _merge_facet(base, over):
+    data = base.model_dump()
+    for name in over.model_fields_set:
+        value = getattr(over, name)
+        if name in ("terms", "none", "components", "not_components"):
+            data[name] = list(dict.fromkeys(data[name] + list(value)))
+        elif name == "parts":
+            data[name] = {**data[name], **{k: v.model_dump() for k, v in value.items()}}
+        else:
+            data[name] = value.model_dump() if hasattr(value, "model_dump") else value
+    return type(base).model_validate(data)
+
+
+def _check_facets(spec: TaxonomyFile, origins: dict[str, _Origin], errors: list[InputError]) -> None:
+    systems = set(spec.components)
+    refs = systems | {f"{s}.{p}" for s, c in spec.components.items() for p in c.parts}
+    for sid, comp in spec.components.items():
+        o = origins[f"components:{sid}"]
+        if "." in sid:
+            errors.append(o.error((), f"component id '{sid}' may not contain '.'; write parts under `parts`"))
+        for dept in comp.owners:
+            if dept not in spec.departments:
+                errors.append(o.error(("owners", dept), f"unknown department '{dept}'; known: {sorted(spec.departments)}"))
+        if not comp.terms and not comp.parts:
+            errors.append(o.error(("terms",), "a component needs terms (or parts with terms) that name it"))
+    for yid, sym in spec.symptoms.items():
+        o = origins[f"symptoms:{yid}"]
+        for lane in ("components", "not_components"):
+            for i, c in enumerate(getattr(sym, lane)):
+                if c not in systems:
+                    errors.append(o.error((lane, i), f"unknown component system '{c}'; known: {sorted(systems)}"))
+        if sym.default_component is not None and sym.default_component not in systems:
+            errors.append(o.error(("default_component",), f"unknown component system '{sym.default_component}'"))
+    for cid, cat in spec.categories.items():
+        for i, f in enumerate(cat.facets):
+            o = origins[cid]
+            for c in f.component:
+                if c not in refs:
+                    errors.append(o.error(("facets", i, "component"), f"unknown component '{c}' (a system or system.part)"))
+            for y in f.symptom:
+                if y not in spec.symptoms:
+                    errors.append(o.error(("facets", i, "symptom"), f"unknown symptom '{y}'; known: {sorted(spec.symptoms)}"))
+
+
 def _check_patterns(cid: str, cat: Category, origin: _Origin, errors: list[InputError]) -> None:
     for i, pat in enumerate(cat.rules.regex):
         try:
@@ -97,6 +141,7 @@ def _check_patterns(cid: str, cat: Category, origin: _Origin, errors: list[Input
 
 def _compose(paths: list[Path], errors: list[InputError]) -> tuple[TaxonomyFile | None, dict[str, _Origin]]:
     departments, synonyms, categories, versions = {}, {}, {}, []
+    components, symptoms, facet_settings = {}, {}, {}
     origins: dict[str, _Origin] = {}
     dept_origin: dict[str, _Origin] = {}
     for path in paths:
@@ -123,6 +168,12 @@ def _compose(paths: list[Path], errors: list[InputError]) -> tuple[TaxonomyFile 
             dept_origin[did] = _Origin(doc, ("departments", did))
         for term, syns in spec.synonyms.items():
             synonyms[term] = list(dict.fromkeys(synonyms.get(term, []) + syns))
+        # An overlay adds components and symptoms; repeating an id adds its terms (and parts) to the base's.
+        for facet, into in (("components", components), ("symptoms", symptoms)):
+            for fid, item in getattr(spec, facet).items():
+                into[fid] = _merge_facet(into[fid], item) if fid in into else item
+                origins[f"{facet}:{fid}"] = _Origin(doc, (facet, fid))
+        facet_settings.update({k: getattr(spec, k) for k in ("facet_root", "facet_window") if k in spec.model_fields_set})
         for cid, cat in spec.categories.items():
             here = _Origin(doc, ("categories", cid))
             if problem := id_problem(str(cid)):
@@ -152,12 +203,13 @@ def _compose(paths: list[Path], errors: list[InputError]) -> tuple[TaxonomyFile 
     if not versions:
         return None, origins
     spec = TaxonomyFile(version="+".join(versions), departments=departments, synonyms=synonyms,
-                        categories=categories)
+                        categories=categories, components=components, symptoms=symptoms, **facet_settings)
     return spec, origins
 
 
 def _check_consistency(spec: TaxonomyFile, origins: dict[str, _Origin], errors: list[InputError]) -> Taxonomy | None:
     cats = spec.categories
+    _check_facets(spec, origins, errors)
     for cid, cat in cats.items():
         o = origins[cid]
         if cat.parent is not None and cat.parent not in cats:
@@ -182,8 +234,12 @@ def _check_consistency(spec: TaxonomyFile, origins: dict[str, _Origin], errors: 
         return None
     tax = Taxonomy(spec, source="+".join(sorted({str(o.doc.path) for o in origins.values()})))
     for cid in tax.leaf_ids:
+        if cid in tax.generated:
+            if not tax.owners(cid):
+                errors.append(InputError(f"composed category '{cid}' has no owner: give its component `owners`"))
+            continue
         o = origins[cid]
-        if cats[cid].rules.is_empty and not cats[cid].examples.match:
+        if cats[cid].rules.is_empty and not cats[cid].examples.match and not cats[cid].facets:
             errors.append(o.error((), "a leaf category needs rules (any/all/near/regex) or match examples; it has neither"))
         if not tax.owners(cid):
             errors.append(o.error((), "no owner department: set `owners` here or on an ancestor"))

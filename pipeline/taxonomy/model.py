@@ -87,6 +87,13 @@ class Department(_Strict):
     description: str = ""
 
 
+class FacetRef(_Strict):
+    """Composed (component, symptom) pairs a category claims; an empty list means any."""
+
+    component: list[str] = Field(default=[], description="component ids (a system or system.part); [] = any")
+    symptom: list[str] = Field(default=[], description="symptom ids; [] = any")
+
+
 class Category(_Strict):
     name: str = Field(default="", description="name shown to analysts and on dashboards (required)")
     names: dict[str, str] = Field(default={}, description="other names by language, e.g. {en: Abnormal noise}")
@@ -104,6 +111,8 @@ class Category(_Strict):
     filters: Filters | None = None
     polarity: PolarityMode | None = Field(default=None, description="issue (default) or aspect; inherited")
     override: bool = Field(default=False, description="in an overlay file: replace fields of a base category")
+    facets: list[FacetRef] = Field(
+        default=[], description="composed (component, symptom) pairs this category takes over from the generated one")
 
     @field_validator("owners", "co_owners")
     @classmethod
@@ -124,6 +133,49 @@ class Category(_Strict):
         return self
 
 
+class Part(_Strict):
+    """A part of a component system (涡轮增压器 of 发动机): its own terms, counted on the system."""
+
+    name: str
+    terms: list[Term] = Field(default=[], description="words naming the part")
+
+
+class Component(_Strict):
+    """A system of the vehicle (or of the service journey) that complaints name as the location."""
+
+    name: str
+    names: dict[str, str] = {}
+    description: str = ""
+    terms: list[Term] = Field(default=[], description="words naming the system")
+    parts: dict[str, Part] = Field(default={}, description="part id -> part; a part's terms name the system too")
+    owners: dict[str, float] = Field(default={}, description="department id -> share; shares sum to 1")
+    none: list[Term] = Field(default=[], description="phrases in which these terms do not name the component")
+
+    @model_validator(mode="after")
+    def _shares(self) -> Component:
+        if self.owners and abs(sum(self.owners.values()) - 1.0) > SHARE_TOLERANCE:
+            raise ValueError(f"owners shares must sum to 1; they sum to {sum(self.owners.values()):g}")
+        return self
+
+
+class Symptom(_Strict):
+    """What goes wrong (异响, 漏油, 失灵): composed with the component named near it into a category."""
+
+    name: str
+    names: dict[str, str] = {}
+    description: str = ""
+    terms: list[Term] = Field(min_length=1, description="words stating the symptom")
+    none: list[Term] = Field(default=[], description="longer phrases in which the terms do not state it "
+                             "(冒烟般 is a metaphor, 熄火后 a moment, not a stall)")
+    components: list[str] = Field(default=[], description="domain guard: only these systems ([] = any)")
+    not_components: list[str] = Field(default=[], description="domain guard: never these systems")
+    default_component: str | None = Field(default=None, description="system assumed when the clause names none; "
+                                          "None: the symptom needs a named component")
+    severity: Severity | None = None
+    fallback: bool = Field(default=False, description="a vague symptom (故障, 问题): counts only when the "
+                           "clause states no other symptom of the same component")
+
+
 class TaxonomyFile(_Strict):
     """One taxonomy file: a base taxonomy, or an overlay (brand, market) composed on top of one."""
 
@@ -134,6 +186,11 @@ class TaxonomyFile(_Strict):
         default={}, description="term -> synonyms; wherever a rule names the term, its synonyms count too"
     )
     categories: dict[str, Category] = {}
+    components: dict[str, Component] = Field(default={}, description="component facet: systems of the vehicle")
+    symptoms: dict[str, Symptom] = Field(default={}, description="symptom facet: what goes wrong")
+    facet_root: str = Field(default="product", description="composed categories are <root>.<system>.<symptom>")
+    facet_window: int = Field(default=8, ge=1, le=30, description="largest gap in characters between a "
+                              "component and its symptom")
 
 
 class Taxonomy:
@@ -153,7 +210,14 @@ class Taxonomy:
         self.source = source
         self.declared_version = spec.version
         self.departments = spec.departments
-        self.categories = spec.categories
+        from pipeline.taxonomy.facets import claims_of, generated_categories
+
+        generated = generated_categories(spec)
+        self.generated = set(generated)  # composed (component x symptom) categories, not written in the file
+        self.categories = {**spec.categories, **generated}
+        self.components = spec.components
+        self.symptoms = spec.symptoms
+        self.claims = claims_of(spec)
         self.synonyms = {k.lower(): [s.lower() for s in v] for k, v in spec.synonyms.items()}
         canonical = json.dumps(spec.model_dump(mode="json"), ensure_ascii=False, sort_keys=True)
         self.version = "tx-" + hashlib.sha256(canonical.encode("utf-8")).hexdigest()[:12]
@@ -218,6 +282,12 @@ class Taxonomy:
         t = term.lower()
         return [t, *self.synonyms.get(t, [])]
 
+    def route(self, system: str, part: str | None, symptom: str) -> tuple[str | None, str]:
+        """The category of a composed (component, symptom) pair, or (None, reason) when a guard refuses it."""
+        from pipeline.taxonomy.facets import route
+
+        return route(self.spec, self.claims, self.generated, system, part, symptom)
+
     def path_names(self, cid: str) -> str:
         return " / ".join(self.categories[c].name for c in [*reversed(self.ancestors(cid)), cid])
 
@@ -232,4 +302,10 @@ class Taxonomy:
                     terms.update([item] if isinstance(item, str) else item)
         for k, v in self.spec.synonyms.items():
             terms.update([k, *v])
+        for comp in self.components.values():
+            terms.update(comp.terms)
+            for part in comp.parts.values():
+                terms.update(part.terms)
+        for sym in self.symptoms.values():
+            terms.update(sym.terms)
         return {t for t in terms if "*" not in t}

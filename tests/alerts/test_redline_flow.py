@@ -4,6 +4,7 @@ import pytest
 
 from pipeline import publish
 from tests.alerts.test_outbox import Receiver, _free_port
+from tests.conftest import V1_TAXONOMY
 
 
 @pytest.mark.slow
@@ -14,6 +15,7 @@ def test_redline_flow_alerts_once_and_delivers(sample_dir, planted, tmp_path, pr
     receiver = Receiver(port)
     try:
         params = RedlineParams(sources=sample_dir / "sources.yaml", database=str(tmp_path / "voc.duckdb"),
+                               taxonomy=V1_TAXONOMY,
                                webhook_url=f"http://127.0.0.1:{port}/hook")
         first = redline_flow(params)
         second = redline_flow(params)

@@ -86,8 +86,10 @@ def test_cli_review_and_accept(review_file, tmp_path):
     result = runner.invoke(app, ["topics", "review", str(review_file)])
     assert result.exit_code == 0 and "E2 [pending] topic 31" in result.output and "座椅加热不热" in result.output
     out = tmp_path / "cli.yaml"
-    result = runner.invoke(app, ["topics", "accept", str(review_file), "E2", "--out", str(out), "--owner", "rnd_thermal=1"])
+    result = runner.invoke(app, ["topics", "accept", str(review_file), "E2", "--out", str(out), "--owner", "rnd_thermal=1",
+                                 "--taxonomy", BASE])
     assert result.exit_code == 0, result.output
     assert "added product." in result.output and load_taxonomy(out)
-    result = runner.invoke(app, ["topics", "accept", str(review_file), "E2", "--out", str(out), "--owner", "rnd_thermal"])
+    result = runner.invoke(app, ["topics", "accept", str(review_file), "E2", "--out", str(out), "--owner", "rnd_thermal",
+                                 "--taxonomy", BASE])
     assert result.exit_code == 2 and "department=share" in result.output

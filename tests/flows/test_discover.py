@@ -18,7 +18,7 @@ def discovered(daily_runs, tmp_path_factory):
     work = tmp_path_factory.mktemp("discover")
     shutil.copy(daily_params.database, work / "voc.duckdb")
     shutil.copytree(daily_params.models_dir, work / "models")
-    params = DiscoverParams(database=work / "voc.duckdb", models_dir=work / "models", cache_dir=daily_params.cache_dir,
+    params = DiscoverParams(database=work / "voc.duckdb", taxonomy=daily_params.taxonomy, models_dir=work / "models", cache_dir=daily_params.cache_dir,
                             review_dir=work / "review", as_of=date(2026, 9, 30))
     first = discover_flow(params)
     second = discover_flow(params)

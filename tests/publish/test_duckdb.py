@@ -102,3 +102,34 @@ def test_a_run_fed_part_of_a_month_recomputes_the_month_from_all_stored_feedback
         by_cat = dict(con.execute("SELECT category_id, sum(complaints) FROM fact_category_counts GROUP BY 1").fetchall())
         assert by_cat == {"product.cockpit.lag": 2, "product.nvh.abnormal_noise": 1}
         assert con.execute("SELECT count(*) FROM mentions WHERE feedback_id = 'c'").fetchone()[0] == 1
+
+
+def test_calendar_dimension_and_loss_per_period_for_bi_tools(small_run, tmp_path):
+    """dim_calendar labels every stored period (Chinese and ISO, latest flag); v_loss_by_period gives the money
+    of each period, which sums over periods, beside the yearly rate, which does not; no keyword column names."""
+    tables, derive = small_run
+    db = tmp_path / "o.duckdb"
+    publish.write(db, tables, LINEAGE, derive=derive)
+    with duckdb.connect(str(db), read_only=True) as con:
+        cal = con.execute("SELECT * FROM dim_calendar ORDER BY period").df()
+        periods = sorted(r[0] for r in con.execute("SELECT DISTINCT period FROM feedback").fetchall())
+        loss = con.execute("SELECT * FROM v_loss_by_period").df()
+        fact = con.execute("SELECT * FROM fact_loss").df()
+        keywords = {r[0] for r in con.execute("SELECT keyword_name FROM duckdb_keywords()").fetchall()}
+        columns = con.execute("SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal").fetchall()
+    assert [p.date() for p in pd.to_datetime(cal["period"])] == periods
+    last = cal.iloc[-1]
+    assert cal["is_latest"].tolist() == [False] * (len(cal) - 1) + [True] and cal["is_previous"].sum() == 1
+    assert last["grain"] == "month" and last["label_zh"] == f"{last['year']}年{last['month']}月"
+    assert last["month_iso"] == f"{last['year']}-{last['month']:02d}" and last["week_iso"].startswith(f"{last['iso_year']}-W")
+    assert last["period_key"] == int(pd.Timestamp(last["period"]).strftime("%Y%m%d"))
+    assert last["n_days"] == pd.Timestamp(last["period"]).days_in_month
+    # The period's money = yearly rate x n_days / 365, and summing it over periods means something.
+    assert "days" not in fact.columns and (fact["n_days"] > 0).all()
+    assert fact["total_loss_period"].to_numpy() == pytest.approx((fact["total_loss"] * fact["n_days"] / 365).to_numpy())
+    assert loss["total_loss_period"].sum() == pytest.approx(fact["total_loss_period"].sum())
+    assert loss["total_loss_period_wan"].sum() == pytest.approx(fact["total_loss_period"].sum() / 1e4)
+    assert (loss["total_loss_annual_rate"] >= loss["total_loss_period"]).all()
+    bad = sorted(f"{t}.{c}" for t, c in columns if c.lower() in keywords and c.lower() in {"days", "day", "month",
+                 "year", "week", "order", "group", "user", "value", "date", "time"})
+    assert bad == [] or all(t.startswith("dim_calendar.") for t in bad), bad

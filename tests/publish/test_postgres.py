@@ -49,7 +49,7 @@ def test_same_run_gives_identical_tables_in_duckdb_and_postgres(small_run, postg
     assert rows_duck["fact_nps_drivers"] > 0 and rows_duck["fact_nps_change"] > 0
     with duckdb.connect(str(db), read_only=True) as con:
         views = {r[0] for r in con.execute("SELECT view_name FROM duckdb_views() WHERE NOT internal").fetchall()}
-    assert {"v_category_counts", "v_nps", "v_nps_drivers", "dim_channel"} <= views
+    assert {"v_category_counts", "v_nps", "v_nps_drivers", "dim_channel", "dim_calendar", "v_loss_by_period"} <= views
     for name in [*sorted(rows_duck), *sorted(views & set(VIEWS))]:
         a, b = _normal(_duck(db, name)), _normal(read_table(postgres_url, name))
         assert list(a.columns) == list(b.columns), name

@@ -55,7 +55,8 @@ def test_headline_counts_p0_first_whatever_the_volume(taxonomy):
 def test_report_section_shows_alerts_with_status_and_deadline(taxonomy):
     tables, _ = _tables(taxonomy)
     page = build_report(tables, {"run_id": "r"}, now=T0 + timedelta(minutes=40))
-    section = page[page.index("红线预警 Red-line alerts"):]
+    section = page[page.index('<section id="redline">'):]
+    section = section[:section.index("</section>")]
     for part in ("红线 P0 投诉反馈 4 条", "确认时限", "逾期", "待处理", "已排除", "已确认收到", "电池包冒烟"):
         assert part in section, part
     assert "无预警" not in section

@@ -1,0 +1,160 @@
+"""Taxonomy v2 on texts written for these tests: component x symptom composition, domain guards, look-alike
+negations, questions and hedges, coordinated failures, hearsay and denials, explain's rejection reasons."""
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from pipeline.classify import Classifier, RuleMatcher
+from pipeline.classify.report import explain
+from pipeline.preprocess import split_clauses
+from pipeline.taxonomy import load_taxonomy
+
+V2 = "taxonomies/automotive_v2.yaml"
+
+
+@pytest.fixture(scope="module")
+def tax():
+    return load_taxonomy(V2)
+
+
+@pytest.fixture(scope="module")
+def matcher(tax):
+    return RuleMatcher(tax)
+
+
+def complaints(matcher, text):
+    """Categories counted as complaints in one clause."""
+    return {h.category_id for h in matcher.match(text) if h.kind == "complaint" and h.state is None}
+
+
+@pytest.mark.parametrize("text,category", [
+    ("变速箱有异响", "product.gearbox.noise"),
+    ("过减速带后桥咯吱咯吱响", "product.suspension.noise"),
+    ("离合器打滑", "product.clutch.jerk"),
+    ("涡轮增压器漏油", "product.engine.leak_oil"),       # a part counts on its system
+    ("低速跟车时换挡冲击很明显", "product.gearbox.jerk"),
+    ("空调出风口一股怪味", "product.hvac.odor"),
+    ("这台车烧机油很厉害", "product.engine.oil_burn"),     # 整车 x 烧机油 is guarded: the engine is assumed
+    ("左后车门玻璃升降器坏了", "product.doors.fault"),
+    ("冷车启动困难", "product.engine.no_start"),
+])
+def test_component_and_symptom_compose_a_category(matcher, text, category):
+    assert category in complaints(matcher, text)
+
+
+def test_a_composed_category_is_owned_by_its_component(tax):
+    assert tax.owners("product.gearbox.noise") == dict(tax.components["gearbox"].owners)
+    assert tax.path_names("product.gearbox.noise") == "产品 / 变速器 / 变速器异响"
+    assert "product.gearbox.noise" in tax.generated and "product.gearbox.noise" in tax.leaf_ids
+
+
+@pytest.mark.parametrize("text,want,not_want", [
+    ("方向盘突然卡死", "safety.steering_failure", "product.cockpit.crash"),
+    ("车机卡死点哪里都没反应", "product.cockpit.crash", "safety.steering_failure"),
+    ("轮胎侧面开裂", "product.tyre.crack", "product.body.crack"),
+    ("排气管一直冒黑烟", "product.exhaust.exhaust_smoke", "safety.fire"),
+    ("水箱漏水", "product.engine.leak_water", "product.body.leak_water"),
+    ("天窗漏水", "product.doors.leak_water", "product.engine.leak_water"),
+    ("发动机噪音大", "product.engine.noise", "product.body.wind_noise"),
+    ("刹车灯不亮", "product.lights.malfunction", "safety.brake_failure"),
+])
+def test_domain_guards(matcher, text, want, not_want):
+    got = complaints(matcher, text)
+    assert want in got and not_want not in got, got
+
+
+def test_a_refused_pair_is_reported_and_falls_back_to_the_default_component(matcher):
+    trace: list = []
+    hits = matcher.facets_.match("车机跑偏", trace)
+    assert [h.category_id for h in hits] == ["product.suspension.pull"]
+    assert ("车机 × 跑偏", "domain guard") in trace
+
+
+@pytest.mark.parametrize("text,category", [
+    ("车辆停放时无故自燃", "safety.fire"),
+    ("4S店不予解决变速箱异响", "product.gearbox.noise"),
+    ("厂家不给处理发动机漏油", "product.engine.leak_oil"),
+    ("车身多处不同程度生锈", "product.body.rust"),
+    ("发动机无法启动", "product.engine.no_start"),
+    ("换了三次零件变速箱还是顿挫", "product.gearbox.jerk"),   # 零件 is not 零 (none)
+])
+def test_look_alike_negations_do_not_deny(matcher, text, category):
+    assert category in complaints(matcher, text)
+
+
+@pytest.mark.parametrize("text,category", [
+    ("刹车是不是失灵了，差点追尾", "safety.brake_failure"),
+    ("发动机是否存在烧机油的问题", "product.engine.oil_burn"),
+    ("变速箱会不会漏油啊", "product.gearbox.leak_oil"),
+    ("方向盘怎么突然卡死了", "safety.steering_failure"),
+    ("好像在路口熄火了两次", "safety.stall"),
+    ("怀疑变速箱漏油", "product.gearbox.leak_oil"),
+    ("差点刹不住车", "safety.brake_failure"),
+])
+def test_questions_and_hedges_count_as_reports(matcher, text, category):
+    clause = split_clauses(text)[0]
+    assert category in complaints(matcher, clause)
+
+
+def test_coordinated_parts_share_the_failure(matcher):
+    text = "方向盘 刹车 油门全部失灵"
+    assert split_clauses(text) == [text]  # a space inside a list is not a clause boundary
+    assert {"safety.steering_failure", "safety.brake_failure", "safety.stall"} <= complaints(matcher, text)
+    assert {"product.engine.leak_oil", "product.gearbox.leak_oil"} <= complaints(matcher, "发动机、变速箱都漏油")
+
+
+@pytest.mark.parametrize("text,state", [
+    ("开了一年发动机没有任何异响", "negated"),
+    ("新闻里别的品牌车自燃了", "hearsay"),
+    ("万一高速上熄火了怎么办", "hearsay"),
+    ("刹车失灵？不存在的", "negated"),
+    ("变速箱顿挫的问题升级后就没了", "resolved"),
+])
+def test_denials_hearsay_and_resolutions_are_not_complaints(matcher, text, state):
+    clause = split_clauses(text)[0]
+    hits = [h for h in matcher.match(clause) if h.kind == "complaint"]
+    assert hits and all(h.state == state for h in hits), hits
+
+
+def test_metaphors_and_moments_are_not_symptoms(matcher):
+    assert complaints(matcher, "冒烟般的加速") == set()
+    assert "safety.stall" not in complaints(matcher, "停车熄火后风扇还在转")
+    assert "safety.fire" not in complaints(matcher, "一拧钥匙就打着火了")
+
+
+def test_explicit_rules_keep_working_next_to_facets(matcher):
+    got = complaints(matcher, "合同上写的高配交车是低配，变速箱还异响")
+    assert {"service.sales.fraud", "product.gearbox.noise"} <= got
+
+
+class _SameVector:
+    """Every text gets the same vector: every example is a perfect neighbour."""
+
+    model_id = "same-vector"
+
+    def embed(self, texts):
+        v = np.zeros((len(texts), 4), dtype=np.float32)
+        v[:, 0] = 1.0
+        return v
+
+
+def test_explain_says_why_candidates_were_rejected(tax):
+    clf = Classifier(tax, semantic_threshold=0.5).fit(_SameVector())
+    out = explain(clf, "开了一年发动机没有任何异响，车机跑偏，今天天气晴朗", embedder=_SameVector())
+    reasons = [r["reason"] for c in out["clauses"] for r in c["rejected"]]
+    assert "negated" in reasons
+    assert "domain guard" in reasons
+    assert any(r.startswith("not complaint-like") for r in reasons)
+    strict = Classifier(tax, semantic_threshold=0.5).fit(_SameVector())
+    strict.thresholds_ = {c: 1.005 for c in strict.thresholds_}  # no similarity reaches them
+    out = explain(strict, "今天天气晴朗", embedder=_SameVector())
+    assert out["clauses"][0]["rejected"][0]["reason"].startswith("below threshold")
+
+
+def test_mentions_record_method_score_and_evidence(tax):
+    clf = Classifier(tax, semantic_threshold=None).fit()
+    clauses = pd.DataFrame({"clause_id": ["a#0"], "feedback_id": ["a"], "clause": ["变速箱有异响"]})
+    _, m = clf.classify(clauses)
+    row = m[m["category_id"] == "product.gearbox.noise"].iloc[0]
+    assert row["method"] == "facet" and row["score"] == 1.0 and row["matched_terms"] == "变速箱|异响"
