@@ -105,6 +105,7 @@ def run(
 def _run_daily(**kwargs) -> dict:
     os.environ.setdefault("VOC_PROGRESS", "1")
     from flows.daily import DailyParams, daily
+    from flows.runtime import ensure_prefect_api
 
     from pipeline.errors import VocError
     from pipeline.ingest import load_sources
@@ -134,6 +135,7 @@ def _run_daily(**kwargs) -> dict:
         raise typer.Exit(2) from None
     t = time.perf_counter()
     try:
+        ensure_prefect_api()
         summary = daily(params)
     except VocError as exc:
         console.print(f"[bold red]error:[/] {exc}")
@@ -276,7 +278,7 @@ def deploy(
         raise typer.Exit(2) from None
     for n in names:
         console.print(f"[green]✓[/] {n}")
-    console.print("run them with: prefect worker start --pool voc-process   (from this folder)")
+    console.print("run them with: prefect worker start --pool voc-process   (from any folder)")
 
 
 @app.command()
@@ -370,11 +372,13 @@ def redline(
 ) -> None:
     """Run the red-line scan once: new P0 alerts are stored and sent, missed deadlines escalated."""
     from flows.redline import RedlineParams, redline_flow
+    from flows.runtime import ensure_prefect_api
 
     from pipeline.publish_sql import secret_free_url
 
     sources, database = sources or _ws("sample_dir") / "sources.yaml", database or str(_ws("database"))
     database = secret_free_url(database) if "://" in database else database  # no password in flow parameters
+    ensure_prefect_api()
     out = redline_flow(RedlineParams(sources=sources, database=database, webhook_url=webhook,
                                      lookback_hours=lookback_hours, alerting=alerting,
                                      escalation_webhook_url=escalation_webhook))
@@ -393,6 +397,10 @@ _register_topics(app)
 from pipeline.cli_alerts import register as _register_alerts  # noqa: E402
 
 _register_alerts(app)
+
+from pipeline.cli_prefect import register as _register_prefect  # noqa: E402  (`voc deployments`, `voc runs`)
+
+_register_prefect(app)
 
 
 def main() -> None:

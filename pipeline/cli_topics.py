@@ -33,6 +33,7 @@ def discover(
     """Refit topics on the recent window (ids kept across refits) and report emerging issues."""
     os.environ.setdefault("VOC_PROGRESS", "1")
     from flows.discover import DiscoverParams, discover_flow
+    from flows.runtime import ensure_prefect_api
 
     from pipeline.errors import VocError
     from pipeline.publish_sql import secret_free_url
@@ -44,6 +45,7 @@ def discover(
             as_of=date.fromisoformat(as_of) if as_of else None, window_days=window_days, unclaimed_only=unclaimed_only,
             guide_weight=guide_weight, embedder=embedder, embedder_model=embedder_model).items() if v is not None}
         ).in_workspace()
+        ensure_prefect_api()
         summary = discover_flow(params)
     except (VocError, ValueError) as exc:
         console.print(f"[bold red]error:[/] {exc}")
