@@ -11,8 +11,9 @@ from collections.abc import Callable, Iterable
 # The periods of the stored feedback as a calendar dimension. Same SQL on DuckDB and PostgreSQL (both
 # have isoyear/week/isodow, lpad, window functions, date - date = days). The grain is read from the
 # periods: month when every period is a first of the month, week when every one is a Monday, else day.
+# `period` is cast: a table first written empty has an untyped column, which EXTRACT cannot bind.
 CALENDAR_SQL = """
-    WITH p AS (SELECT DISTINCT period FROM feedback WHERE period IS NOT NULL),
+    WITH p AS (SELECT DISTINCT CAST(period AS DATE) AS period FROM feedback WHERE period IS NOT NULL),
     g AS (SELECT CASE WHEN bool_and(EXTRACT(day FROM period) = 1) THEN 'month'
                       WHEN bool_and(EXTRACT(isodow FROM period) = 1) THEN 'week' ELSE 'day' END AS grain FROM p),
     c AS (
