@@ -86,7 +86,7 @@ def test_daily_fit_records_its_lineage_in_the_database(daily_runs):
 
 
 @pytest.mark.slow
-def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir, postgres_url, tmp_path):
+def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir, postgres_url, tmp_path, monkeypatch):
     """With database_url the discovery flow works on the daily flow's PostgreSQL output, like on DuckDB."""
     from flows.daily import daily
     from flows.discover import discover_flow
@@ -99,8 +99,9 @@ def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir,
     shutil.copytree(daily_params.models_dir, pg_daily.models_dir)  # start from the same topic model
     daily(pg_daily)
     params, first, _ = discovered
-    secret = postgres_url.replace("://voc@", "://voc:s3cret@")  # the test server trusts loopback: ignored
-    pg = params.model_copy(update={"database_url": secret, "models_dir": tmp_path / "models",
+    # The password travels in the environment, never in a parameter (the test server trusts loopback).
+    monkeypatch.setenv("VOC_DATABASE_PASSWORD", "s3cret")
+    pg = params.model_copy(update={"database_url": postgres_url, "models_dir": tmp_path / "models",
                                    "review_dir": tmp_path / "review"})
     summary = discover_flow(pg)
     # Category tests depend only on the stored mentions: the same flags as on DuckDB.
@@ -113,5 +114,5 @@ def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir,
     assert set(emerging["topic_model_version"]) == {v} and emerging["is_emerging"].sum() == len(summary["emerging"])
     assert len(publish.read(postgres_url, "topic_lineage").query("topic_model_version == @v")) >= summary["topics"]
     review = read_review(summary["review_file"])
-    assert review.database.startswith("postgresql") and "***" in review.database
+    assert review.database.startswith("postgresql") and "s3cret" not in review.database
     assert "s3cret" not in summary["review_file"] + Path(summary["review_file"]).read_text(encoding="utf-8")
