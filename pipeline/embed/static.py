@@ -29,6 +29,7 @@ ROOT_NAME = "static_embedder"  # inside the workspace's models folder
 CURRENT = "CURRENT"
 FILES = ("manifest.json", "vocab.tsv", "vectors.npy", "weights.npy")
 _SKIP = re.compile(r"^[\W_]+$")  # punctuation and whitespace carry no meaning here
+_BLOCK = re.compile(r"[\u4E00-\u9FD5a-zA-Z0-9+#&._%\-]+")  # what jieba cuts with its dictionary
 
 
 def default_root() -> Path:
@@ -70,6 +71,7 @@ class StaticEmbedder(Embedder):
         self.vectors_: np.ndarray | None = None
         self.weights_: np.ndarray | None = None
         self.index_: dict[str, int] | None = None
+        self.skip_: set[int] = set()
         self.tokenizer_ = None
 
     def _manifest(self) -> dict:
@@ -92,48 +94,72 @@ class StaticEmbedder(Embedder):
         self.vectors_ = np.load(self.dir_ / "vectors.npy")
         self.weights_ = np.load(self.dir_ / "weights.npy")
         self.index_ = {w: i for i, w in enumerate(vocab)}
+        self.skip_ = {i for i, w in enumerate(vocab) if _SKIP.match(w)}
         self.tokenizer_ = vocab_tokenizer(vocab, freqs)
 
     def token_ids(self, text: str) -> tuple[list[int], list[float]]:
-        """Vocabulary rows of a text's tokens and their weights; an unknown token spreads over its characters."""
+        """Vocabulary rows of a text's tokens and each row's share of its token (1, or 1/k over k characters).
+
+        A token the vocabulary lacks spreads over its known characters; punctuation is left out.
+        """
         if self.tokenizer_ is None:
             self._load()
-        index, weights = self.index_, self.weights_
+        index, skip, tok = self.index_, self.skip_, self.tokenizer_
         ids: list[int] = []
-        wts: list[float] = []
-        for tok in self.tokenizer_.cut(text, HMM=False):
-            i = index.get(tok)
+        shares: list[float] = []
+
+        def emit(word: str) -> None:
+            i = index.get(word)
             if i is None:
-                i = index.get(tok.lower())
+                i = index.get(word.lower())
             if i is not None:
-                if not _SKIP.match(tok):
+                if i not in skip:
                     ids.append(i)
-                    wts.append(float(weights[i]))
-                continue
-            if _SKIP.match(tok):
-                continue
-            chars = [index[c] for c in tok.lower() if c in index]
+                    shares.append(1.0)
+                return
+            chars = [index[c] for c in word.lower() if c in index]
             if chars:  # the token counts once, shared among its characters
-                share = 1.0 / len(chars)
                 ids.extend(chars)
-                wts.extend(float(weights[c]) * share for c in chars)
-        return ids, wts
+                shares.extend([1.0 / len(chars)] * len(chars))
+
+        # jieba's cut without HMM, inlined: this loop is the whole cost of the embedder. Text outside
+        # Han/Latin/digit blocks is punctuation, space or emoji, which carries nothing here.
+        for block in _BLOCK.findall(text):
+            dag = tok.get_DAG(block)
+            route: dict = {}
+            tok.calc(block, dag, route)
+            x, n, buf = 0, len(block), ""
+            while x < n:
+                y = route[x][1] + 1
+                word = block[x:y]
+                if y - x == 1 and word.isascii() and word.isalnum():
+                    buf += word  # Latin letters and digits stay together, as jieba keeps them
+                else:
+                    if buf:
+                        emit(buf)
+                        buf = ""
+                    emit(word)
+                x = y
+            if buf:
+                emit(buf)
+        return ids, shares
 
     def _encode(self, texts: list[str]) -> np.ndarray:
         if self.tokenizer_ is None:
             self._load()
         offsets = [0]
         flat_ids: list[int] = []
-        flat_w: list[float] = []
+        flat_shares: list[float] = []
         for t in texts:
-            ids, wts = self.token_ids(t)
+            ids, shares = self.token_ids(t)
             flat_ids.extend(ids)
-            flat_w.extend(wts)
+            flat_shares.extend(shares)
             offsets.append(len(flat_ids))
         out = np.zeros((len(texts), self.vectors_.shape[1]), dtype=np.float32)
         if not flat_ids:
             return out
-        weighted = self.vectors_[np.asarray(flat_ids)] * np.asarray(flat_w, dtype=np.float32)[:, None]
+        ids = np.asarray(flat_ids)
+        weighted = self.vectors_[ids] * (self.weights_[ids] * np.asarray(flat_shares, dtype=np.float32))[:, None]
         starts = np.asarray(offsets[:-1])
         nonempty = starts < np.asarray(offsets[1:])
         # reduceat sums each text's rows; empty texts are skipped (they stay zero).
