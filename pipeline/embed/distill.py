@@ -155,6 +155,7 @@ class StaticModel:
     vectors: np.ndarray  # float32 (V, d)
     weights: np.ndarray  # float32 (V,)
     manifest: dict
+    pca: object = None  # the fitted reduction (teacher space -> d), kept in memory for `refine`
 
 
 def sif_weights(freqs: Sequence[int], a: float) -> np.ndarray:
@@ -204,7 +205,81 @@ def distill(
         "teacher_seconds": round(teacher_seconds, 1),
         "seconds": round(time.perf_counter() - started, 1),
     }
-    return StaticModel(vocab, vectors, sif_weights(vocab.freqs, sif_a), manifest)
+    return StaticModel(vocab, vectors, sif_weights(vocab.freqs, sif_a), manifest, pca)
+
+
+def refine(
+    model: StaticModel,
+    token_ids,
+    texts: Sequence[str],
+    teacher: Embedder,
+    l2: float = 0.1,
+    iterations: int = 40,
+    progress: ProgressFn | None = None,
+) -> StaticModel:
+    """Move the token vectors so the static sentence vectors match the teacher's on real sentences (tokenlearn-style).
+
+    Solves min ||A X - P||^2 + l2 ||X - V||^2 by conjugate gradients, where row i of A holds text i's
+    token weights (summing to 1), P the teacher's vectors of the texts reduced by the same PCA, and V the
+    distilled vectors: tokens the texts never use keep their vectors.
+
+    Args:
+        model: from `distill` (its `pca` is needed).
+        token_ids: text -> (vocabulary rows, shares), e.g. `StaticEmbedder(build).token_ids`.
+        texts: the customer's own sentences or clauses (a few thousand to tens of thousands).
+        teacher: the same teacher `distill` used.
+        l2: pull towards the distilled vectors (larger: smaller changes).
+
+    Returns:
+        A new StaticModel with refined vectors; the manifest records the refinement.
+    """
+    from scipy import sparse
+
+    if model.pca is None:
+        raise VocError("refine needs the model returned by distill (its PCA is not saved)")
+    started = time.perf_counter()
+    rows, cols, vals, keep = [], [], [], []
+    for t in texts:
+        ids, shares = token_ids(t)
+        if not ids:
+            continue
+        w = model.weights[ids] * np.asarray(shares, dtype=np.float32)
+        if w.sum() <= 0:
+            continue
+        r = len(keep)
+        keep.append(t)
+        rows.extend([r] * len(ids))
+        cols.extend(ids)
+        vals.extend((w / w.sum()).tolist())
+    if len(keep) < 10:
+        raise VocError(f"refine needs at least 10 texts with known tokens; got {len(keep)}")
+    a = sparse.csr_matrix((vals, (rows, cols)), shape=(len(keep), len(model.vocab)), dtype=np.float64)
+    target = model.pca.transform(teacher.embed(keep, progress=progress)).astype(np.float64)
+    v = model.vectors.astype(np.float64)
+    at = a.T.tocsr()
+
+    def apply(x: np.ndarray) -> np.ndarray:  # (A^T A + l2 I) x
+        return at @ (a @ x) + l2 * x
+
+    b = at @ target + l2 * v
+    x = v.copy()
+    r = b - apply(x)
+    p = r.copy()
+    rs = (r * r).sum(axis=0)
+    for _ in range(iterations):  # one CG per column, all columns at once
+        ap = apply(p)
+        alpha = rs / np.maximum((p * ap).sum(axis=0), 1e-30)
+        x += p * alpha
+        r -= ap * alpha
+        rs_new = (r * r).sum(axis=0)
+        p = r + p * (rs_new / np.maximum(rs, 1e-30))
+        rs = rs_new
+    before = float(np.mean(((a @ v) - target) ** 2))
+    after = float(np.mean(((a @ x) - target) ** 2))
+    manifest = {**model.manifest, "refined": {"texts": len(keep), "l2": l2, "iterations": iterations,
+                                              "mse_before": round(before, 5), "mse_after": round(after, 5),
+                                              "seconds": round(time.perf_counter() - started, 1)}}
+    return StaticModel(model.vocab, x.astype(np.float32), model.weights, manifest, model.pca)
 
 
 def save_static(model: StaticModel, root: str | Path, make_current: bool = True) -> Path:

@@ -88,3 +88,39 @@ def test_distill_command_builds_into_the_workspace_with_a_corpus(tmp_path, monke
     emb.embed(["空调"])
     assert emb.manifest_["vocab_origin"]["corpus"] >= 1  # words jieba found in the corpus joined the vocabulary
     assert "小鹏" in emb.index_  # car names are kept whole, as the segmenter keeps them
+
+
+class _Teacher:
+    """A stand-in teacher: a fixed random vector per character, a text the mean of its characters'."""
+
+    model_id = "fake-teacher"
+
+    def embed(self, texts, batch_size=256, progress=None):
+        def vec(c):
+            return np.random.default_rng(ord(c)).standard_normal(8)
+
+        out = np.array([np.mean([vec(c) for c in t], axis=0) for t in texts], dtype=np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def test_refine_fits_the_sentences_and_leaves_unused_tokens_alone(tmp_path):
+    from pipeline.embed.distill import distill, refine
+    from pipeline.embed.static import StaticEmbedder
+
+    vocab = build_vocabulary(5, DICTIONARY, [("变速箱", 1000), ("异响", 1000)], max_chars=10)
+    model = distill(_Teacher(), vocab, dims=4)
+    build = save_static(model, tmp_path, make_current=False)
+    texts = ["变速箱异响", "发动机异响", "汽车好", "变速箱好的", "的汽车", "发动机好"] * 3
+    refined = refine(model, StaticEmbedder(build).token_ids, texts, _Teacher(), l2=0.01)
+    r = refined.manifest["refined"]
+    assert r["texts"] == len(texts) and r["mse_after"] < r["mse_before"]
+    unused = vocab.words.index("a")
+    np.testing.assert_allclose(refined.vectors[unused], model.vectors[unused], atol=1e-6)
+    assert not (tmp_path / CURRENT).exists()  # an intermediate build is not made current
+
+
+def test_refine_needs_a_corpus(tmp_path):
+    from pipeline.cli import app
+
+    result = CliRunner().invoke(app, ["embedder", "distill", "--refine", "--out", str(tmp_path)])
+    assert result.exit_code == 2 and "--corpus" in result.output
