@@ -139,6 +139,7 @@ def end_to_end(out: Path, embedder: str, model: str | None, texts: list[str], pr
         import shutil
 
         shutil.rmtree(ws)
+    ws.mkdir(parents=True)
     src = out / "sources"
     rows = []
     primed = voc_run(ws, write_source(src, "prime", prime), embedder, model)
