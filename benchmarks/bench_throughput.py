@@ -44,7 +44,7 @@ sources:
     path: {file}
     format: csv
     channel: social
-    columns: {{feedback_id: id, created_at: created_at, text: text}}
+    columns: {{feedback_id: id, created_at: created_at, text: text, nps: nps}}
 """
 
 
@@ -71,6 +71,8 @@ def write_source(folder: Path, name: str, texts: list[str]) -> Path:
     days = pd.date_range("2026-10-01", periods=28, freq="D")
     pd.DataFrame({"id": [f"{name}-{i}" for i in range(len(texts))],
                   "created_at": [days[i % len(days)].strftime("%Y-%m-%d 10:00:00") for i in range(len(texts))],
+                  # A seeded score per row: the NPS stages run as they do on survey data.
+                  "nps": np.random.default_rng(len(texts)).integers(0, 11, len(texts)),
                   "text": texts}).to_csv(folder / f"{name}.csv", index=False)
     path = folder / f"{name}.yaml"
     path.write_text(SOURCES.format(name=name, file=f"{name}.csv"), encoding="utf-8")
