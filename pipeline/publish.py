@@ -231,6 +231,11 @@ def export(target: str | Path, out_dir: str | Path, names: list[str]) -> dict[st
     return export_parquet(target, out_dir, names)
 
 
+def _empty_table(con: duckdb.DuckDBPyConnection, name: str) -> bool:
+    """True when the table exists and holds no row."""
+    return _exists(con, name) and not con.execute(f'SELECT 1 FROM "{name}" LIMIT 1').fetchall()
+
+
 def _replace(
     con: duckdb.DuckDBPyConnection, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None
 ) -> None:
@@ -244,6 +249,9 @@ def _replace(
     df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage)
     con.register("incoming", df)
     try:
+        if _empty_table(con, name) and len(df):
+            # Created from an empty frame, its column types were guessed from no rows: take the real ones.
+            con.execute(f'DROP TABLE "{name}"')
         con.execute(f'CREATE TABLE IF NOT EXISTS "{name}" AS SELECT * FROM incoming LIMIT 0')
         _add_new_columns(con, name)
         rule = REPLACE_BY[name]
@@ -253,7 +261,7 @@ def _replace(
             return
         if rule == "all":
             con.execute(f'DELETE FROM "{name}"')
-        elif scope is not None:
+        elif scope is not None and not _empty_table(con, name):
             con.register("scope", pd.DataFrame({"k": scope}))
             con.execute(f'DELETE FROM "{name}" WHERE "{rule}" IN (SELECT k FROM scope)')
             con.unregister("scope")
