@@ -124,7 +124,7 @@ def voc_run(workspace: Path, sources: Path, embedder: str, model: str | None) ->
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"voc run failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    out = proc.stdout
+    out = re.sub(r"\s*\n\s*", " ", proc.stdout)  # the console wraps long lines when piped
     stages = json.loads(re.search(r"stage seconds: (\{.*\})", out).group(1))
     m = re.search(r"(\d+) clauses; embedded (\d+) new distinct texts, (\d+) from cache;.*?; ([\d.]+) s", out)
     rss = re.search(r"MAXRSS_KB (\d+)", proc.stderr)

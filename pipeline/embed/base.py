@@ -51,15 +51,18 @@ class Embedder(ABC):
             float32 array of shape (n, d), each row of unit L2 norm (zero rows stay zero).
         """
         texts = list(texts)
+        # Batches of similar length: a padded model pays for the longest text of each batch.
+        order = sorted(range(len(texts)), key=lambda i: len(texts[i]))
         chunks = []
         for i in range(0, len(texts), batch_size):
-            batch = texts[i : i + batch_size]
+            batch = [texts[j] for j in order[i : i + batch_size]]
             chunks.append(np.asarray(self._encode(batch), dtype=np.float32))
             if progress:
                 progress(len(batch))
         if not chunks:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vecs = np.vstack(chunks)
+        vecs = np.empty((len(texts), chunks[0].shape[1]), dtype=np.float32)
+        vecs[order] = np.vstack(chunks)
         norms = np.linalg.norm(vecs, axis=1, keepdims=True)
         return vecs / np.where(norms == 0, 1.0, norms)
 

@@ -50,6 +50,9 @@ def test_contract_shape_dtype_norm_determinism(backend):
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(v[0], v[3], atol=1e-6)
     assert emb.embed([]).shape == (0, emb.dim)
+    # Batches are formed by length: rows still come back in the order of the texts.
+    mixed = [c + c + c, a, b + b, c]
+    np.testing.assert_allclose(emb.embed(mixed, batch_size=1), np.vstack([emb.embed([t]) for t in mixed]), atol=1e-5)
     # The cache key: the same model and settings give the same id in a new instance.
     rebuilt = get_embedder(emb.name, **({"model": emb.model} if emb.name in ("sentence-transformers", "static") else {}))
     assert emb.model_id and rebuilt.model_id == emb.model_id
