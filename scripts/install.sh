@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Create .venv (if missing) and install exactly the versions of requirements.lock, then the project.
+# Create .venv (if missing) and install exactly the versions of requirements.txt, then the project.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
@@ -11,6 +11,6 @@ fi
 .venv/bin/python -m pip install --quiet --disable-pip-version-check "pip==26.3"
 # Every package at its locked version and hash (the CPU build of torch included: any other torch
 # pulls several GB of CUDA packages). --no-deps on the project: the lock already holds its dependencies.
-.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.lock
+.venv/bin/python -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements.txt
 .venv/bin/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 .venv/bin/python -m pip check

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Refresh requirements.lock: every package the project and its tests need, at exact versions with
+# Refresh requirements.txt, the lock file: every package the project and its tests need, at exact versions with
 # hashes, resolved from pyproject.toml's bounds and constraints.txt by pip-tools' pip-compile.
 # Extras stay in the pins (sqlalchemy[asyncio]==...): pip's hash-checking mode refuses an extra it
 # sees unpinned. Run it after changing a dependency in pyproject.toml, then run the test suite and commit both files.
@@ -15,5 +15,5 @@ trap 'rm -rf "$TOOLS"' EXIT
 "$TOOLS/venv/bin/python" -m pip install --quiet "pip==26.3" "pip-tools==7.6.2"
 "$TOOLS/venv/bin/pip-compile" --quiet --extra dev --no-strip-extras --allow-unsafe --generate-hashes \
     --no-emit-index-url --no-emit-find-links --constraint constraints.txt \
-    --output-file requirements.lock "$@" pyproject.toml
-echo "requirements.lock: $(grep -c '^[a-zA-Z0-9]' requirements.lock) packages"
+    --output-file requirements.txt "$@" pyproject.toml
+echo "requirements.txt: $(grep -c '^[a-zA-Z0-9]' requirements.txt) packages"

@@ -1,4 +1,4 @@
-"""requirements.lock agrees with pyproject.toml's bounds, and the environment is the locked one."""
+"""requirements.txt agrees with pyproject.toml's bounds, and the environment is the locked one."""
 
 import re
 import tomllib
@@ -16,7 +16,7 @@ PIN = re.compile(r"^([A-Za-z0-9][A-Za-z0-9._-]*)(?:\[[^\]]*\])?==([^ \\;]+)")
 
 def _locked() -> dict[str, Version]:
     pins = {}
-    for line in (REPO / "requirements.lock").read_text(encoding="utf-8").splitlines():
+    for line in (REPO / "requirements.txt").read_text(encoding="utf-8").splitlines():
         m = PIN.match(line)
         if m:
             pins[canonicalize_name(m.group(1))] = Version(m.group(2))
@@ -37,9 +37,9 @@ def test_every_declared_dependency_is_locked_within_its_bounds():
     for req in _declared():
         name = canonicalize_name(req.name)
         if name not in locked:
-            problems.append(f"{req} is not in requirements.lock")
+            problems.append(f"{req} is not in requirements.txt")
         elif not req.specifier.contains(locked[name], prereleases=True):
-            problems.append(f"{req}: requirements.lock has {locked[name]}")
+            problems.append(f"{req}: requirements.txt has {locked[name]}")
     assert not problems, "run `bash scripts/lock.sh`:\n" + "\n".join(problems)
 
 
@@ -61,5 +61,5 @@ def test_the_installed_environment_is_the_locked_one():
         if installed != version:
             drift.append(f"{name}: installed {installed}, locked {version}")
     if drift:
-        pytest.fail("the environment differs from requirements.lock (run `bash scripts/install.sh`):\n"
+        pytest.fail("the environment differs from requirements.txt (run `bash scripts/install.sh`):\n"
                     + "\n".join(drift))

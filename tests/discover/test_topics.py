@@ -200,3 +200,18 @@ def test_fit_with_a_one_word_vocabulary_gives_topics_not_a_scipy_error():
     assert all(w == "异响" for t in model.topic_ids_ for w in model.keywords_[int(t)])
     topics, _ = model.assign(emb)
     assert (topics != OUTLIER).mean() > 0.9
+
+
+def test_one_word_c_tf_idf_gives_bertopics_weights():
+    # The one-word path must compute what BERTopic computes for wider vocabularies: l1-normalised
+    # counts times log(avg words per class / word frequency + 1).
+    import scipy.sparse as sp
+
+    from pipeline.discover.topics import _class_tfidf
+
+    counts = sp.csr_matrix(np.array([[3.0], [5.0]]))
+    out = _class_tfidf().fit(counts).transform(counts.copy()).toarray()
+    idf = np.log(int(counts.sum(axis=1).mean()) / counts.sum() + 1)
+    np.testing.assert_allclose(out, [[idf], [idf]])
+    wide = sp.csr_matrix(np.array([[3.0, 1.0], [5.0, 2.0]]))
+    assert _class_tfidf().fit(wide).transform(wide.copy()).shape == (2, 2)  # the library's own path
