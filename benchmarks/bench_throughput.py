@@ -114,7 +114,7 @@ def time_embedder(name: str, kwargs: dict, texts: list[str]) -> dict:
 
 def voc_run(workspace: Path, sources: Path, embedder: str, model: str | None) -> dict:
     """One `voc run` as its own process: wall, flow stages, peak memory."""
-    cmd = [sys.executable, "-m", "pipeline.cli", "--workspace", str(workspace), "run", "--sources", str(sources),
+    cmd = [sys.executable, "-m", "voc", "--workspace", str(workspace), "run", "--sources", str(sources),
            "--embedder", embedder, *(["--embedder-model", model] if model else [])]
     timer = ["/usr/bin/time", "-f", "MAXRSS_KB %M"] if Path("/usr/bin/time").exists() else []
     env = {**os.environ, "PYTHONPATH": str(REPO), "VOC_PROGRESS": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}

@@ -28,7 +28,7 @@ from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.publish_sql import no_password_in_url
+from pipeline.store.urls import no_password_in_url
 from pipeline.workspace import LAYOUT, fill_paths
 from pipeline.windows import Window, in_window, late_rows, resolve_window, today_in_china, window_counts
 

@@ -26,7 +26,7 @@ from pipeline.errors import InputError
 from pipeline.preprocess import Segmenter
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.publish_sql import no_password_in_url
+from pipeline.store.urls import no_password_in_url
 from pipeline.workspace import fill_paths
 
 REPO = Path(__file__).resolve().parent.parent
@@ -88,7 +88,7 @@ def read_history(target: Path | str, as_of: date | None) -> tuple[pd.DataFrame, 
     if publish.is_sql_url(target):
         import sqlalchemy as sa
 
-        from pipeline.publish_sql import engine_for, has_table
+        from pipeline.store.sql_store import engine_for, has_table
 
         if not has_table(str(target), "feedback"):
             raise InputError("no feedback table in the database yet: run the daily flow (voc run) first",

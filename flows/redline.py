@@ -19,7 +19,7 @@ from pipeline.alerts.config import AlertingConfig, load_alerting
 from pipeline.alerts.outbox import Outbox, utcnow
 from pipeline.alerts.tables import scan_tables
 from pipeline.ingest import ingest_sources, load_sources
-from pipeline.publish_sql import no_password_in_url
+from pipeline.store.urls import no_password_in_url
 from pipeline.report.redline import alert_board
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.windows import TIMEZONE

@@ -150,7 +150,7 @@ def _advisory_lock(url: str, timeout_s: float, name: str = "run") -> Iterator[No
 
     import sqlalchemy as sa
 
-    from pipeline.publish_sql import engine_for
+    from pipeline.store.urls import engine_for
 
     engine = engine_for(url)
     try:

@@ -1,4 +1,4 @@
-"""Command line: python -m pipeline.sample_data OUT_DIR [--rows N] [--seed S]."""
+"""Command line: python -m samplegen OUT_DIR [--rows N] [--seed S]."""
 
 from __future__ import annotations
 
@@ -6,12 +6,12 @@ import argparse
 import time
 from pathlib import Path
 
-from pipeline.sample_data.writer import write_sample
+from samplegen.writer import write_sample
 
 
 def main(argv: list[str] | None = None) -> None:
     """Generate the sample data set into OUT_DIR and print the files written."""
-    parser = argparse.ArgumentParser(prog="python -m pipeline.sample_data",
+    parser = argparse.ArgumentParser(prog="python -m samplegen",
                                      description="生成合成的客户之声样例数据（含真值与预埋效应）")
     parser.add_argument("out_dir", type=Path, help="output directory, e.g. data/sample")
     parser.add_argument("--rows", type=int, default=20000, help="total feedback rows (default 20000)")

@@ -5,11 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import lru_cache
+from importlib import resources
 from pathlib import Path
 
 import yaml
 
-VEHICLES_FILE = Path(__file__).resolve().parents[1] / "resources" / "vehicles.yaml"
+# The car models the pipeline's segmenter knows (pipeline/resources/vehicles.yaml): the generated text
+# names the same brands and models the real data does, from the one file analysts maintain.
+VEHICLES_FILE = resources.files("pipeline").joinpath("resources/vehicles.yaml")
 
 # Leaf category ids of the taxonomy, with the name analysts use.
 CATEGORIES: dict[str, str] = {

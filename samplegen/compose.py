@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from pipeline.sample_data import catalog, framing as fr
-from pipeline.sample_data.catalog import Vehicles
-from pipeline.sample_data.draws import Draws
-from pipeline.sample_data.noise import add_html, apply_noise
-from pipeline.sample_data.phrases import COMPLAINTS, SURGE_LAG
-from pipeline.sample_data.pii import pii_clause
-from pipeline.sample_data.plan import RowPlan
+from samplegen import catalog, framing as fr
+from samplegen.catalog import Vehicles
+from samplegen.draws import Draws
+from samplegen.noise import add_html, apply_noise
+from samplegen.phrases import COMPLAINTS, SURGE_LAG
+from samplegen.pii import pii_clause
+from samplegen.plan import RowPlan
 
 # Share of texts carrying personal data, per channel (about 3% overall).
 PII_RATE = {"nps": 0.02, "call_center": 0.06, "dealer": 0.05, "social": 0.02, "app": 0.015}

@@ -6,8 +6,8 @@ from datetime import datetime
 
 import numpy as np
 
-from pipeline.sample_data import catalog
-from pipeline.sample_data.plan import RowPlan
+from samplegen import catalog
+from samplegen.plan import RowPlan
 
 BAD_REASONS = ("empty_text", "bad_date", "nps_out_of_range", "duplicate_id")
 # Share of all rows per bad reason (about 1% in total) and the sources each reason can occur in:

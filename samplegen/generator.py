@@ -7,14 +7,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from pipeline.sample_data import catalog
-from pipeline.sample_data.compose import Composer
-from pipeline.sample_data.draws import Draws
-from pipeline.sample_data.effects import plant_bad_rows, plant_p0, plant_surge, score_nps
-from pipeline.sample_data.plan import build_skeleton, plan_content
-from pipeline.sample_data.summary import _ref, summarise
-from pipeline.sample_data.tables import add_vins, assign_ids, build_ground_truth, build_tables
-from pipeline.sample_data.vehicles import assign_vins
+from samplegen import catalog
+from samplegen.compose import Composer
+from samplegen.draws import Draws
+from samplegen.effects import plant_bad_rows, plant_p0, plant_surge, score_nps
+from samplegen.plan import build_skeleton, plan_content
+from samplegen.summary import _ref, summarise
+from samplegen.tables import add_vins, assign_ids, build_ground_truth, build_tables
+from samplegen.vehicles import assign_vins
 
 
 @dataclass

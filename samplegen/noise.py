@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import zhconv
 
-from pipeline.sample_data.draws import Draws
-from pipeline.sample_data.framing import EMOJI
-from pipeline.sample_data.phrases import TYPOS
+from samplegen.draws import Draws
+from samplegen.framing import EMOJI
+from samplegen.phrases import TYPOS
 
 # Per channel: chance of each noise kind. The 400 file is GBK, which has no emoji and is exported
 # from a simplified-Chinese system, so that channel gets neither.

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pipeline.sample_data.draws import Draws
+from samplegen.draws import Draws
 
 PII_TYPES = ("mobile", "landline", "id_card", "vin", "plate", "email")
 

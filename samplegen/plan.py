@@ -7,10 +7,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
-from pipeline.sample_data import catalog
-from pipeline.sample_data.catalog import Dealer, Vehicles
-from pipeline.sample_data.draws import Draws
-from pipeline.sample_data.framing import NEGATED, PRAISE
+from samplegen import catalog
+from samplegen.catalog import Dealer, Vehicles
+from samplegen.draws import Draws
+from samplegen.framing import NEGATED, PRAISE
 
 
 @dataclass
@@ -40,7 +40,7 @@ class RowPlan:
     noise: list[str] = field(default_factory=list)
     pii: list[str] = field(default_factory=list)
     own_brand: bool = True  # False for social posts about a competitor
-    vin: str = ""  # vehicle identity (own brand, VIN-carrying sources), see sample_data.vehicles
+    vin: str = ""  # vehicle identity (own brand, VIN-carrying sources), see samplegen.vehicles
 
 
 # Hour-of-day profiles: offices and call centres keep working hours, owners post in the evening.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections import Counter
 
-from pipeline.sample_data import catalog
-from pipeline.sample_data.effects import BAD_REASONS, NPS_PER_COMPLAINT, SURGE_PENALTY, nps_value
-from pipeline.sample_data.plan import RowPlan
-from pipeline.sample_data.tables import FIRST_LINE
+from samplegen import catalog
+from samplegen.effects import BAD_REASONS, NPS_PER_COMPLAINT, SURGE_PENALTY, nps_value
+from samplegen.plan import RowPlan
+from samplegen.tables import FIRST_LINE
 
 MONTHS = ("2026-05", "2026-06", "2026-07", "2026-08", "2026-09", "2026-10")
 SURGE_MONTH = "2026-09"

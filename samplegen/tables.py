@@ -7,11 +7,11 @@ from datetime import datetime, timedelta
 import numpy as np
 import pandas as pd
 
-from pipeline.sample_data import catalog
-from pipeline.sample_data.compose import dealer_type
-from pipeline.sample_data.draws import Draws
-from pipeline.sample_data.framing import PLATFORMS
-from pipeline.sample_data.plan import RowPlan
+from samplegen import catalog
+from samplegen.compose import dealer_type
+from samplegen.draws import Draws
+from samplegen.framing import PLATFORMS
+from samplegen.plan import RowPlan
 
 # How each source writes its timestamps (the app export stores a typed timestamp).
 DATE_FORMATS = {

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from pipeline.sample_data.draws import Draws
-from pipeline.sample_data.pii import vin
-from pipeline.sample_data.plan import RowPlan
+from samplegen.draws import Draws
+from samplegen.pii import vin
+from samplegen.plan import RowPlan
 
 VIN_SOURCES = ("nps_survey", "call_center_400", "dealer_work_orders", "app_feedback")
 STREAM = 5  # the VIN stream is default_rng([seed, STREAM])

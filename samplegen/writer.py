@@ -10,8 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import yaml
 
-from pipeline.sample_data.generator import SampleData, generate
-from pipeline.sample_data.tables import DATE_FORMATS
+from samplegen.generator import SampleData, generate
+from samplegen.tables import DATE_FORMATS
 
 # Source name -> file name, format, encoding (CSV only), line ending (CSV only) and column mapping.
 # Each export keeps the quirks of the system it comes from: the survey tool writes a BOM, the 400
@@ -37,7 +37,7 @@ FILES = {
 CHANNEL_OF = {"nps_survey": "nps", "call_center_400": "call_center", "dealer_work_orders": "dealer",
               "social_media": "social", "app_feedback": "app"}
 _YAML_HEADER = (
-    "# Source mapping for the synthetic sample data (written by pipeline.sample_data).\n"
+    "# Source mapping for the synthetic sample data (written by samplegen).\n"
     "# Paths are relative to this file; columns map canonical fields to each export's own columns.\n"
 )
 

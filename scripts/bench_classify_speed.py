@@ -37,7 +37,7 @@ from pipeline.classify import Classifier, RuleMatcher  # noqa: E402
 from pipeline.embed import get_embedder  # noqa: E402
 from pipeline.ingest import ingest_sources, load_sources  # noqa: E402
 from pipeline.preprocess import to_clauses  # noqa: E402
-from pipeline.sample_data import write_sample  # noqa: E402
+from samplegen import write_sample  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 CHARS = "车机屏幕导航卡顿异响底盘刹车油耗空调制冷座椅车门天窗销售服务态度交付保养维修充电续航电池软件升级语音蓝牙"

@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from pipeline import attribute  # noqa: E402
 from pipeline.evaluate import rules_only_run, truth_tables  # noqa: E402
-from pipeline.sample_data import generate, write_sample  # noqa: E402
+from samplegen import generate, write_sample  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent

@@ -34,7 +34,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from flows.redline import RedlineParams, redline_flow
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     shutil.rmtree(args.workdir, ignore_errors=True)
     args.workdir.mkdir(parents=True)

@@ -24,7 +24,7 @@ from pipeline.embed import get_embedder  # noqa: E402
 from pipeline.evaluate import score_categories  # noqa: E402
 from pipeline.ingest import ingest_sources, load_sources  # noqa: E402
 from pipeline.preprocess import to_clauses  # noqa: E402
-from pipeline.sample_data import write_sample  # noqa: E402
+from samplegen import write_sample  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 

@@ -70,7 +70,7 @@ def make_clauses(n: int, seed: int, distinct: bool = False) -> list[tuple[str, s
     """
     from pipeline.ingest import ingest_sources, load_sources
     from pipeline.preprocess import Segmenter, segment_clauses, to_clauses
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
     from pipeline.taxonomy import load_taxonomy
 
     tax = load_taxonomy(Path(__file__).resolve().parent.parent / "taxonomies/automotive_v1.yaml")

@@ -60,7 +60,7 @@ from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embed
 from pipeline.embed.base import default_threads  # noqa: E402
 from pipeline.ingest import ingest_sources, load_sources  # noqa: E402
 from pipeline.preprocess import Segmenter, segment_clauses, to_clauses  # noqa: E402
-from pipeline.sample_data import write_sample  # noqa: E402
+from samplegen import write_sample  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
 TAXONOMY = REPO / "taxonomies/automotive_v1.yaml"
@@ -135,8 +135,8 @@ def run_stages(args: argparse.Namespace, work: Path) -> tuple[Stages, dict]:
         }
     with st.time("publish"):  # as in the flow: fact tables are derived from the stored details here
         db = fresh(work / "bench.duckdb")
-        rows = publish.write_duckdb(db, tables, lineage, derive=partial(attribute.fact_tables, taxonomy=taxonomy))
-        publish.export_parquet(db, work / "out", sorted(rows))
+        rows = publish.write(db, tables, lineage, derive=partial(attribute.fact_tables, taxonomy=taxonomy))
+        publish.export(db, work / "out", sorted(rows))
     info.update(sources=paths["sources"], input_rows=int(result.counts["input_rows"].sum()),
                 accepted=len(feedback), clauses=len(clauses), topics=len(model.topic_ids_))
     return st, info

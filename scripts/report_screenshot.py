@@ -31,7 +31,7 @@ def main() -> None:
     from pipeline.evaluate import rules_only_run
     from pipeline.report.examples import category_examples
     from pipeline.report.html import build_report
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
     from pipeline.taxonomy import load_taxonomy
     from tests.report.test_report import screenshot
 

@@ -60,7 +60,7 @@ V1_TAXONOMY = Path(__file__).resolve().parent.parent / "taxonomies/automotive_v1
 
 @pytest.fixture(scope="session")
 def sample_dir(tmp_path_factory):
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     out = tmp_path_factory.mktemp("sample")
     write_sample(out, n_rows=SAMPLE_ROWS, seed=7)

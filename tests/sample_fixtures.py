@@ -17,7 +17,7 @@ def taxonomy():
 
 @pytest.fixture(scope="session")
 def seed42(tmp_path_factory, taxonomy):
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     out = tmp_path_factory.mktemp("seed42")
     write_sample(out, n_rows=20000, seed=42)

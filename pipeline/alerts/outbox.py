@@ -120,8 +120,7 @@ class Outbox:
         return routes
 
     def _engine(self) -> sa.Engine:
-        from pipeline.publish import is_sql_url
-        from pipeline.publish_sql import engine_for
+        from pipeline.store.urls import engine_for, is_sql_url
 
         return engine_for(str(self.target)) if is_sql_url(self.target) else sa.create_engine(f"duckdb:///{self.target}")
 

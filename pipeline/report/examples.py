@@ -42,7 +42,7 @@ def read_examples(target, n: int = 5) -> pd.DataFrame:
     sql = EXAMPLES_SQL.format(n=int(n))
     try:
         if "://" in str(target):
-            from pipeline.publish_sql import engine_for
+            from pipeline.store.urls import engine_for
 
             with engine_for(str(target)).connect() as con:
                 return pd.read_sql_query(sql, con)

@@ -1,73 +1,25 @@
-"""PostgreSQL (or any SQLAlchemy URL with a psycopg 3 driver) as output database: same tables, same
-replacement rules and the same one-transaction-per-run guarantee as the DuckDB writer."""
+"""PostgreSQL (or any SQLAlchemy URL with a psycopg 3 driver) as output store: see
+`pipeline.store.base.Store` for what a write means (the same tables, replacement rules and one
+transaction per run as DuckDB); this module only says how PostgreSQL does each step."""
 
 from __future__ import annotations
 
 import datetime as dt
 import decimal
 import logging
-import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pipeline.publish import DETAIL_TABLES, KEEP_EXISTING, LINEAGE, REPLACE_BY, stamp, touched_periods
-from pipeline.views import create_views
+from pipeline.store.base import DETAIL_TABLES, Store
+from pipeline.store.urls import engine_for
+from pipeline.windows import Window
 
 log = logging.getLogger(__name__)
-
-
-PASSWORD_ENV = "VOC_DATABASE_PASSWORD"
-
-
-def secret_free_url(url: str) -> str:
-    """`url` without its password; the password moves to VOC_DATABASE_PASSWORD of this process.
-
-    Flow parameters are stored in clear by Prefect and shown in its UI and API, so a database URL
-    travels without its password and `engine_for` puts the password back from the environment.
-    """
-    try:
-        parsed = sa.engine.make_url(url)
-    except sa.exc.ArgumentError as exc:
-        from pipeline.errors import InputError
-
-        raise InputError(f"not a database URL: {exc}", column="database_url") from None
-    if parsed.password:
-        os.environ[PASSWORD_ENV] = str(parsed.password)
-        parsed = parsed._replace(password=None)  # URL.set ignores None
-    return parsed.render_as_string(hide_password=False)
-
-
-def no_password_in_url(url: str | None) -> str | None:
-    """A pydantic validator: a database URL parameter must not carry a password (ValueError if it does)."""
-    if url and "://" in url:
-        try:
-            password = sa.engine.make_url(url).password
-        except sa.exc.ArgumentError as exc:
-            raise ValueError(f"not a database URL: {exc}") from None
-        if password:
-            raise ValueError(
-                "the database URL carries a password, which Prefect would store and show in clear: "
-                f"give the URL without it and set {PASSWORD_ENV} (or PGPASSWORD) where the flow runs")
-    return url
-
-
-def engine_for(url: str) -> sa.Engine:
-    """An engine for `url`; a bare postgresql:// URL gets the psycopg 3 driver.
-
-    A URL without a password takes it from VOC_DATABASE_PASSWORD (set it in the worker's
-    environment, or let `voc` set it from a URL given on its command line); libpq's own PGPASSWORD
-    and ~/.pgpass work as well.
-    """
-    if url.startswith("postgresql://") or url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url.split("://", 1)[1]
-    parsed = sa.engine.make_url(url)
-    if parsed.password is None and os.environ.get(PASSWORD_ENV) and parsed.get_backend_name() != "duckdb":
-        parsed = parsed.set(password=os.environ[PASSWORD_ENV])
-    return sa.create_engine(parsed, future=True)
 
 
 def sql_type(series: pd.Series) -> str:
@@ -191,53 +143,12 @@ def _ensure_table(conn: sa.Connection, name: str, df: pd.DataFrame, have: set, t
             _align_key_type(conn, name, c, typed(c))  # first written empty, so untyped
 
 
-def _replace(conn: sa.Connection, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None) -> None:
-    """Delete the rows `df` supersedes (REPLACE_BY key, or `scope` values), then insert `df`."""
-    if name not in REPLACE_BY:
-        raise ValueError(f"write_sql: no replacement rule for table {name!r}")
-    df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage).reset_index(drop=True)
-    have = _columns(conn, name)
-    rule = REPLACE_BY[name]
-    if name in KEEP_EXISTING:  # insert only rows whose key is not stored yet
-        keys = list(pd.unique(df[rule].dropna()))
-        if rule in have and keys:  # a table of an earlier release may lack the key column
-            stmt = sa.text(f'SELECT "{rule}" FROM "{name}" WHERE "{rule}" = ANY(:k)')
-            stored = {r[0] for r in conn.execute(stmt, {"k": keys}).fetchall()}
-            df = df[~df[rule].isin(stored)]
-        _ensure_table(conn, name, df, have, lambda c: sql_type(df[c]))
-        _copy(conn, name, df)
-        return
-    keys = scope if scope is not None else (list(pd.unique(df[rule].dropna())) if rule not in ("all", "append") else None)
-
-    def typed(c: str) -> str:
-        # An empty column has no value to tell its type; the key column takes the keys' type.
-        if c == rule and keys and not df[c].notna().any():
-            return sql_type(pd.Series(keys))
-        return sql_type(df[c])
-
-    _ensure_table(conn, name, df, have, typed)
-    if rule == "all":
-        conn.execute(sa.text(f'DELETE FROM "{name}"'))
-    elif rule != "append" and keys:
-        # Keys go through a temporary table: a parameter list would hit PostgreSQL's 65,535 limit.
-        key_type = sql_type(pd.Series(keys))
-        column_type = _align_key_type(conn, name, rule, key_type)
-        same = column_type == _SPELLED.get(key_type, key_type)
-        conn.execute(sa.text(f"CREATE TEMP TABLE IF NOT EXISTS _replace_keys (k {key_type}) ON COMMIT DROP"))
-        conn.execute(sa.text("TRUNCATE _replace_keys"))
-        _copy(conn, "_replace_keys", pd.DataFrame({"k": keys}))
-        match = f't."{rule}" = r.k' if same else f't."{rule}"::text = r.k::text'
-        conn.execute(sa.text(f'DELETE FROM "{name}" t USING _replace_keys r WHERE {match}'))
-        conn.execute(sa.text("DROP TABLE _replace_keys"))
-    _copy(conn, name, df)
-
-
 def _stored(conn: sa.Connection, table: str, periods: list) -> pd.DataFrame:
     stmt = sa.text(f'SELECT * FROM "{table}" WHERE period IN :p').bindparams(sa.bindparam("p", expanding=True))
     return pd.read_sql(stmt, conn, params={"p": periods})
 
 
-def _clear_window(conn: sa.Connection, window, sources: list[str]) -> list:
+def _clear_window(conn: sa.Connection, window: Window, sources: list[str]) -> list:
     """Delete the stored details of `sources` inside `window`; return the periods they belonged to."""
     if "feedback" not in _tables(conn):
         return []
@@ -260,51 +171,6 @@ def _clear_window(conn: sa.Connection, window, sources: list[str]) -> list:
     return periods
 
 
-def write_sql(
-    url: str,
-    tables: dict[str, pd.DataFrame],
-    lineage: dict[str, str],
-    derive: Callable[[dict[str, pd.DataFrame]], dict[str, pd.DataFrame]] | None = None,
-    replace_window=None,
-) -> dict[str, int]:
-    """Write a run to a SQL database in one transaction (see publish.write_duckdb for the semantics).
-
-    Args:
-        url: SQLAlchemy URL, e.g. postgresql+psycopg://user@127.0.0.1:5432/voc.
-        tables: name -> table; every name must be in REPLACE_BY.
-        lineage: run_id, taxonomy_version, embedder_id, topic_model_version.
-        derive: computes fact tables from the stored detail tables of the periods this run touched.
-        replace_window: (window, sources): delete the stored details of those sources inside the
-            window first (see publish.write_duckdb).
-
-    Returns:
-        name -> rows in the table after the write.
-    """
-    engine = engine_for(url)
-    try:
-        with engine.begin() as conn:
-            cleared = _clear_window(conn, *replace_window) if replace_window else []
-            for name, df in tables.items():
-                _replace(conn, name, df, lineage)
-            written = set(tables)
-            incoming = pd.concat([tables["feedback"]["period"], pd.Series(cleared, dtype=object)]) \
-                if "feedback" in tables and len(tables["feedback"]) else pd.Series(cleared, dtype=object)
-            if derive is not None and len(incoming) and "feedback" in _tables(conn):
-                stored = [r[0] for r in conn.execute(sa.text("SELECT DISTINCT period FROM feedback")).fetchall()]
-                periods = touched_periods(incoming, stored)
-                details = {t: _stored(conn, t, periods) for t in DETAIL_TABLES}
-                for t, df in details.items():
-                    if "period" in df.columns:  # read back as datetime64 from DATE; the stages use dates
-                        df["period"] = pd.to_datetime(df["period"]).dt.date
-                for name, df in derive(details).items():
-                    _replace(conn, name, df, lineage, scope=periods)
-                    written.add(name)
-            create_views(lambda s: conn.execute(sa.text(s)), _tables(conn))
-            return {n: conn.execute(sa.text(f'SELECT count(*) FROM "{n}"')).scalar_one() for n in sorted(written)}
-    finally:
-        engine.dispose()
-
-
 def read_table(url: str, name: str) -> pd.DataFrame:
     """A whole table or view as a DataFrame."""
     engine = engine_for(url)
@@ -324,26 +190,88 @@ def has_table(url: str, name: str) -> bool:
         engine.dispose()
 
 
-def stored_values_sql(url: str, table: str, column: str) -> set:
-    """Distinct values of `column` in `table` (empty when either does not exist yet)."""
-    engine = engine_for(url)
-    try:
-        with engine.connect() as conn:
-            if column not in _columns(conn, table):
-                return set()
-            return {r[0] for r in conn.execute(sa.text(f'SELECT DISTINCT "{column}" FROM "{table}"')).fetchall()}
-    finally:
-        engine.dispose()
+class SQLStore(Store):
+    """Output tables in a database reached through SQLAlchemy (PostgreSQL with psycopg 3).
 
+    Args:
+        target: SQLAlchemy URL, e.g. postgresql+psycopg://user@127.0.0.1:5432/voc.
+    """
 
-def export_parquet_sql(url: str, out_dir: str | Path, names: list[str]) -> dict[str, Path]:
-    """Export whole tables to `<out_dir>/<name>.parquet` (temporary name, then renamed)."""
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {}
-    for name in names:
-        tmp, final = out_dir / f".{name}.parquet.tmp", out_dir / f"{name}.parquet"
-        read_table(url, name).to_parquet(tmp, index=False)
-        os.replace(tmp, final)
-        paths[name] = final
-    return paths
+    name = "write_sql"
+
+    def read(self, name: str) -> pd.DataFrame:
+        url = str(self.target)
+        return read_table(url, name) if has_table(url, name) else pd.DataFrame()
+
+    def stored_values(self, table: str, column: str) -> set:
+        engine = engine_for(str(self.target))
+        try:
+            with engine.connect() as conn:
+                if column not in _columns(conn, table):
+                    return set()
+                return {r[0] for r in conn.execute(sa.text(f'SELECT DISTINCT "{column}" FROM "{table}"')).fetchall()}
+        finally:
+            engine.dispose()
+
+    def display(self) -> str:
+        return sa.engine.make_url(str(self.target)).render_as_string(hide_password=True)
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sa.Connection]:
+        engine = engine_for(str(self.target))
+        try:
+            with engine.begin() as conn:
+                yield conn
+        finally:
+            engine.dispose()
+
+    def _execute(self, conn: sa.Connection, sql: str) -> None:
+        conn.execute(sa.text(sql))
+
+    def _fetch(self, conn: sa.Connection, sql: str) -> list[tuple]:
+        return [tuple(r) for r in conn.execute(sa.text(sql)).fetchall()]
+
+    def _tables(self, conn: sa.Connection) -> set[str]:
+        return _tables(conn)
+
+    def _rows_of_periods(self, conn: sa.Connection, table: str, periods: list) -> pd.DataFrame:
+        df = _stored(conn, table, periods)
+        if "period" in df.columns:  # read back as datetime64 from DATE; the stages use dates
+            df["period"] = pd.to_datetime(df["period"]).dt.date
+        return df
+
+    def _clear_window(self, conn: sa.Connection, window: Window, sources: list[str]) -> list:
+        return _clear_window(conn, window, sources)
+
+    def _ensure_table(self, conn: sa.Connection, name: str, df: pd.DataFrame, key: str, keys: list | None) -> None:
+        def typed(c: str) -> str:
+            # An empty column has no value to tell its type; the key column takes the keys' type.
+            if c == key and keys and not df[c].notna().any():
+                return sql_type(pd.Series(keys))
+            return sql_type(df[c])
+
+        _ensure_table(conn, name, df, _columns(conn, name), typed)
+
+    def _stored_keys(self, conn: sa.Connection, name: str, key: str, keys: list) -> set:
+        if key not in _columns(conn, name):  # a table of an earlier release may lack the key column
+            return set()
+        stmt = sa.text(f'SELECT "{key}" FROM "{name}" WHERE "{key}" = ANY(:k)')
+        return {r[0] for r in conn.execute(stmt, {"k": keys}).fetchall()}
+
+    def _delete_keys(self, conn: sa.Connection, name: str, key: str, keys: list) -> None:
+        # Keys go through a temporary table: a parameter list would hit PostgreSQL's 65,535 limit.
+        key_type = sql_type(pd.Series(keys))
+        column_type = _align_key_type(conn, name, key, key_type)
+        same = column_type == _SPELLED.get(key_type, key_type)
+        conn.execute(sa.text(f"CREATE TEMP TABLE IF NOT EXISTS _replace_keys (k {key_type}) ON COMMIT DROP"))
+        conn.execute(sa.text("TRUNCATE _replace_keys"))
+        _copy(conn, "_replace_keys", pd.DataFrame({"k": keys}))
+        match = f't."{key}" = r.k' if same else f't."{key}"::text = r.k::text'
+        conn.execute(sa.text(f'DELETE FROM "{name}" t USING _replace_keys r WHERE {match}'))
+        conn.execute(sa.text("DROP TABLE _replace_keys"))
+
+    def _load(self, conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
+        _copy(conn, name, df)
+
+    def _export_table(self, name: str, path: Path) -> None:
+        read_table(str(self.target), name).to_parquet(path, index=False)

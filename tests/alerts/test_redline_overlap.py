@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 from pipeline import publish
-from pipeline.cli import app
+from voc.cli import app
 from tests.alerts.receiver import Receiver
 
 MOBILE = re.compile(r"(?<!\d)1[3-9]\d{9}(?!\d)")

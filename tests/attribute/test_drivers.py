@@ -10,7 +10,7 @@ import pytest
 from pipeline import attribute
 from pipeline.attribute.drivers import period_nps
 from pipeline.evaluate import truth_tables
-from pipeline.sample_data import generate
+from samplegen import generate
 
 LAG = "product.cockpit.lag"
 SEPT = dt.date(2026, 9, 1)

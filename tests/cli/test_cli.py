@@ -2,7 +2,7 @@
 
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from voc.cli import app
 
 runner = CliRunner()
 

@@ -5,7 +5,7 @@ import json
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from voc.cli import app
 
 runner = CliRunner()
 FIX = "tests/taxonomy/fixtures"

@@ -4,7 +4,7 @@ import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
-from pipeline.cli import app
+from voc.cli import app
 from pipeline.discover.emerging import EMERGING_COLUMNS
 from pipeline.discover.review import ReviewFile, accept_proposal, build_proposals, read_review, write_review
 from pipeline.errors import InputError

@@ -75,7 +75,7 @@ def test_missing_model_says_how_to_build_it(tmp_path, monkeypatch):
 
 
 def test_distill_command_builds_into_the_workspace_with_a_corpus(tmp_path, monkeypatch):
-    from pipeline.cli import app
+    from voc.cli import app
 
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path / "ws"))
     corpus = tmp_path / "corpus.txt"
@@ -120,7 +120,7 @@ def test_refine_fits_the_sentences_and_leaves_unused_tokens_alone(tmp_path):
 
 
 def test_refine_needs_a_corpus(tmp_path):
-    from pipeline.cli import app
+    from voc.cli import app
 
     result = CliRunner().invoke(app, ["embedder", "distill", "--refine", "--out", str(tmp_path)])
     assert result.exit_code == 2 and "--corpus" in result.output

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.slow
 def clauses(tmp_path_factory):
     from pipeline.ingest import ingest_sources, load_sources
     from pipeline.preprocess import Segmenter, segment_clauses, to_clauses
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
     from pipeline.taxonomy import load_taxonomy
 
     from flows.daily import DailyParams

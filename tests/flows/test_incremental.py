@@ -17,7 +17,7 @@ FACTS = ["fact_category_counts", "fact_department_counts", "fact_feedback_volume
 
 @pytest.fixture(scope="module")
 def small_sample(tmp_path_factory):
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     out = tmp_path_factory.mktemp("small")
     write_sample(out, n_rows=900, seed=11)
@@ -162,20 +162,20 @@ def test_a_failed_run_resumes_from_its_last_completed_stage(small_sample, tmp_pa
 def test_a_crash_inside_the_write_leaves_the_window_as_it_was(small_sample, tmp_path, full_run, prefect_harness,
                                                               monkeypatch):
     import flows.daily as daily_mod
-    from pipeline import publish
+    from pipeline.store.duckdb_store import DuckDBStore
 
     params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
         update={"models_dir": full_run[0].models_dir, "window_end": CUT})
     daily_mod.daily(params)
     before = _rows(params.database, DETAILS + FACTS)
-    real = publish._replace
+    real = DuckDBStore._replace
 
-    def dying(con, name, df, lineage):
+    def dying(self, con, name, df, lineage, scope=None):
         if name == "mentions":
             raise OSError("disk full")
-        return real(con, name, df, lineage)
+        return real(self, con, name, df, lineage, scope)
 
-    monkeypatch.setattr(publish, "_replace", dying)
+    monkeypatch.setattr(DuckDBStore, "_replace", dying)
     with pytest.raises(OSError, match="disk full"):
         daily_mod.daily(params)
     assert _rows(params.database, DETAILS + FACTS) == before

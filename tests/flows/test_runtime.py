@@ -22,13 +22,13 @@ def test_a_configured_server_is_used_as_it_is():
 
 @pytest.mark.slow
 def test_voc_redline_without_a_server_runs_on_an_api_in_its_own_process(tmp_path):
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     write_sample(tmp_path / "sample", n_rows=500, seed=5)
     env = {k: v for k, v in os.environ.items() if not k.startswith("PREFECT_API_")}
     env.update(PREFECT_HOME=str(tmp_path / "prefect-home"), VOC_PROGRESS="0",
                PYTHONPATH=str(REPO) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "redline", "--sources",
+    out = subprocess.run([sys.executable, "-m", "voc", "redline", "--sources",
                           str(tmp_path / "sample/sources.yaml"), "--database", str(tmp_path / "voc.duckdb")],
                          cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600)
     text = out.stdout + out.stderr

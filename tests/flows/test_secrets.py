@@ -36,7 +36,7 @@ def password_database(postgres_server):
 
 @pytest.fixture(scope="module")
 def small_sample(tmp_path_factory):
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     out = tmp_path_factory.mktemp("secret-sample")
     write_sample(out, n_rows=500, seed=11)
@@ -47,7 +47,7 @@ def test_the_password_in_database_url_never_reaches_the_prefect_api(password_dat
                                                                       prefect_harness, monkeypatch):
     from prefect.settings import PREFECT_API_URL
 
-    from pipeline.cli import app
+    from voc.cli import app
 
     monkeypatch.delenv("VOC_DATABASE_PASSWORD", raising=False)
     url = password_database.replace(f"{PASSWORD_ROLE}@", f"{PASSWORD_ROLE}:{SECRET}@")
@@ -69,7 +69,7 @@ def test_the_password_in_database_url_never_reaches_the_prefect_api(password_dat
 def test_a_refused_login_is_one_error_line_with_exit_status_2(password_database, small_sample, tmp_path):
     env = {"VOC_WORKSPACE": str(tmp_path / "ws"), "VOC_DATABASE_PASSWORD": "wrong-password",
            "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
-    out = subprocess.run([sys.executable, "-m", "pipeline.cli", "run", "--sources", str(small_sample / "sources.yaml"),
+    out = subprocess.run([sys.executable, "-m", "voc", "run", "--sources", str(small_sample / "sources.yaml"),
                           "--database-url", password_database], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 2, out.stdout[-2000:] + out.stderr[-2000:]

@@ -133,7 +133,7 @@ def _task_runs(api: str, run_id: str) -> list[dict]:
 def _serve(env: dict, log: Path, *args: str) -> subprocess.Popen:
     """`voc serve`, by default of the daily deployment only: the red-line scan scheduled every 5 minutes
     would otherwise run with its default parameters, on the checkout's data folder."""
-    return subprocess.Popen([sys.executable, "-m", "pipeline.cli", "serve", *(args or ("--only", "daily"))],
+    return subprocess.Popen([sys.executable, "-m", "voc", "serve", *(args or ("--only", "daily"))],
                             cwd=REPO, env=env, stdout=open(log, "a"), stderr=subprocess.STDOUT, start_new_session=True)
 
 
@@ -182,7 +182,7 @@ def _count(db: Path, table: str) -> int:
 @pytest.fixture(scope="module")
 def sample(tmp_path_factory):
     from pipeline.ingest import ingest_sources, load_sources
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     out = tmp_path_factory.mktemp("e2e-sample")
     write_sample(out, n_rows=1500, seed=23)
@@ -200,7 +200,7 @@ def _params(sample_dir: Path, work: Path) -> dict:
 
 def test_voc_deploy_registers_every_deployment_of_prefect_yaml_with_china_time_schedules(server):
     api, env = server
-    deployed = subprocess.run([sys.executable, "-m", "pipeline.cli", "deploy"], cwd=REPO, env=env,
+    deployed = subprocess.run([sys.executable, "-m", "voc", "deploy"], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=300)
     assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
     assert "voc-daily/daily" in deployed.stdout and "voc-backfill/backfill" in deployed.stdout
@@ -239,7 +239,7 @@ def test_voc_deployments_and_voc_runs_list_what_prefects_own_list_commands_refus
     assert own.returncode != 0 and "422" in own.stdout + own.stderr  # as docs/operations.md says
 
     def voc(*args: str) -> str:
-        out = subprocess.run([sys.executable, "-m", "pipeline.cli", *args], cwd=REPO, env=env, capture_output=True,
+        out = subprocess.run([sys.executable, "-m", "voc", *args], cwd=REPO, env=env, capture_output=True,
                              text=True, timeout=300)
         assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
         return out.stdout
@@ -359,7 +359,7 @@ def test_a_run_is_executed_by_a_worker_started_outside_the_project_folder(server
     """`voc deploy`, then `prefect worker start --pool voc-process` from another folder, as the README says."""
     api, env = server
     sample_dir, accepted = sample
-    deployed = subprocess.run([sys.executable, "-m", "pipeline.cli", "deploy"], cwd=REPO, env=env,
+    deployed = subprocess.run([sys.executable, "-m", "voc", "deploy"], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=300)
     assert deployed.returncode == 0, deployed.stdout[-3000:] + deployed.stderr[-3000:]
     _pause_all_but(api, keep={"daily"})  # only the run triggered here: no scan with default parameters

@@ -16,7 +16,7 @@ def _snapshot(root: Path) -> dict[str, str]:
 
 def test_a_run_in_a_second_workspace_leaves_the_first_byte_identical(tmp_path, prefect_harness):
     from flows.daily import DailyParams, daily
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     first_data, second_data = tmp_path / "fleet-a", tmp_path / "fleet-b"
     write_sample(first_data, n_rows=600, seed=3)

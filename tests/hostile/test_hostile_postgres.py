@@ -7,7 +7,7 @@ import datetime as dt
 import pandas as pd
 
 from pipeline import publish
-from pipeline.publish_sql import read_table
+from pipeline.store.sql_store import read_table
 from tests.postgres_server import postgres_server, postgres_url  # noqa: F401
 
 LINEAGE = {"run_id": "run-1", "taxonomy_version": "tx", "embedder_id": "none", "topic_model_version": "none"}

@@ -129,7 +129,7 @@ def test_lint_cli_on_an_alias_bomb_prints_one_error_line(tmp_path: Path) -> None
     path = _write(tmp_path, "version: x\n" + BOMB)
     done = _run(f"""
         import sys
-        from pipeline.cli import app
+        from voc.cli import app
         sys.argv = ["voc", "taxonomy", "lint", {str(path)!r}]
         app()
     """)

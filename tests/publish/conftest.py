@@ -16,7 +16,7 @@ LINEAGE = {"run_id": "run-1", "taxonomy_version": "tx-test", "embedder_id": "non
 @pytest.fixture(scope="session")
 def small_run(tmp_path_factory):
     """(tables, derive) of a 1,500-row sample, as the daily flow hands them to publish."""
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     taxonomy = load_taxonomy("taxonomies/automotive_v1.yaml")
     out = tmp_path_factory.mktemp("small")

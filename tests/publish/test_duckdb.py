@@ -18,10 +18,10 @@ def fact(period, n):
 def test_rerun_replaces_the_period_and_keeps_others(tmp_path):
     db = tmp_path / "o.duckdb"
     sep, octo = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
-    publish.write_duckdb(db, {"fact_category_counts": pd.concat([fact(sep, 3), fact(octo, 2)])}, LINEAGE)
-    rows = publish.write_duckdb(db, {"fact_category_counts": fact(octo, 4)}, {**LINEAGE, "run_id": "r2"})
+    publish.write(db, {"fact_category_counts": pd.concat([fact(sep, 3), fact(octo, 2)])}, LINEAGE)
+    rows = publish.write(db, {"fact_category_counts": fact(octo, 4)}, {**LINEAGE, "run_id": "r2"})
     assert rows["fact_category_counts"] == 3 + 4
-    again = publish.write_duckdb(db, {"fact_category_counts": fact(octo, 4)}, {**LINEAGE, "run_id": "r3"})
+    again = publish.write(db, {"fact_category_counts": fact(octo, 4)}, {**LINEAGE, "run_id": "r3"})
     assert again == rows
     with duckdb.connect(str(db)) as con:
         by_run = dict(con.execute("SELECT run_id, count(*) FROM fact_category_counts GROUP BY 1").fetchall())
@@ -32,11 +32,11 @@ def test_rerun_replaces_the_period_and_keeps_others(tmp_path):
 def test_failure_mid_write_leaves_database_unchanged(tmp_path):
     db = tmp_path / "o.duckdb"
     sep = dt.date(2026, 9, 1)
-    publish.write_duckdb(db, {"fact_category_counts": fact(sep, 3)}, LINEAGE)
+    publish.write(db, {"fact_category_counts": fact(sep, 3)}, LINEAGE)
     bad = pd.DataFrame({"period": [sep], "category_id": ["x"], "complaints": ["many"]})
     with pytest.raises(duckdb.Error):
         # The first table is written, then the second fails: the whole run must roll back.
-        publish.write_duckdb(db, {"fact_topic_counts": fact(sep, 5), "fact_category_counts": bad}, LINEAGE)
+        publish.write(db, {"fact_topic_counts": fact(sep, 5), "fact_category_counts": bad}, LINEAGE)
     with duckdb.connect(str(db)) as con:
         assert con.execute("SELECT count(*) FROM fact_category_counts").fetchone()[0] == 3
         tables = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
@@ -45,13 +45,13 @@ def test_failure_mid_write_leaves_database_unchanged(tmp_path):
 
 def test_unknown_table_is_refused(tmp_path):
     with pytest.raises(ValueError, match="no replacement rule"):
-        publish.write_duckdb(tmp_path / "o.duckdb", {"mystery": fact(dt.date(2026, 9, 1), 1)}, LINEAGE)
+        publish.write(tmp_path / "o.duckdb", {"mystery": fact(dt.date(2026, 9, 1), 1)}, LINEAGE)
 
 
 def test_parquet_export_matches_table(tmp_path):
     db = tmp_path / "o.duckdb"
-    publish.write_duckdb(db, {"fact_category_counts": fact(dt.date(2026, 9, 1), 3)}, LINEAGE)
-    paths = publish.export_parquet(db, tmp_path / "out", ["fact_category_counts"])
+    publish.write(db, {"fact_category_counts": fact(dt.date(2026, 9, 1), 3)}, LINEAGE)
+    paths = publish.export(db, tmp_path / "out", ["fact_category_counts"])
     df = pd.read_parquet(paths["fact_category_counts"])
     assert len(df) == 3 and set(publish.LINEAGE) <= set(df.columns)
 
@@ -59,8 +59,8 @@ def test_parquet_export_matches_table(tmp_path):
 def test_new_columns_are_added_to_existing_tables(tmp_path):
     db = tmp_path / "o.duckdb"
     sep, octo = dt.date(2026, 9, 1), dt.date(2026, 10, 1)
-    publish.write_duckdb(db, {"fact_category_counts": fact(sep, 2)}, LINEAGE)
-    publish.write_duckdb(db, {"fact_category_counts": fact(octo, 2).assign(praise=7)}, LINEAGE)
+    publish.write(db, {"fact_category_counts": fact(sep, 2)}, LINEAGE)
+    publish.write(db, {"fact_category_counts": fact(octo, 2).assign(praise=7)}, LINEAGE)
     with duckdb.connect(str(db)) as con:
         rows = con.execute("SELECT period, praise FROM fact_category_counts ORDER BY period").fetchall()
     assert [r[1] for r in rows] == [None, None, 7, 7]
@@ -87,15 +87,15 @@ def test_a_run_fed_part_of_a_month_recomputes_the_month_from_all_stored_feedback
 
     derive = partial(attribute.fact_tables, taxonomy=load_taxonomy("taxonomies/automotive_v1.yaml"))
     db = tmp_path / "o.duckdb"
-    publish.write_duckdb(db, _details(["a", "b"], dt.date(2026, 9, 3)), LINEAGE, derive=derive)
-    second = publish.write_duckdb(db, _details(["c"], dt.date(2026, 9, 20)), {**LINEAGE, "run_id": "r2"}, derive=derive)
+    publish.write(db, _details(["a", "b"], dt.date(2026, 9, 3)), LINEAGE, derive=derive)
+    second = publish.write(db, _details(["c"], dt.date(2026, 9, 20)), {**LINEAGE, "run_id": "r2"}, derive=derive)
     sql = "SELECT sum(complaints), sum(weighted_complaints) FROM fact_department_counts"
     with duckdb.connect(str(db)) as con:
         assert con.execute("SELECT sum(complaints) FROM fact_category_counts").fetchone()[0] == 3
         assert con.execute(sql).fetchone()[1] == pytest.approx(3.0)
         assert con.execute("SELECT sum(feedback) FROM fact_feedback_volume").fetchone()[0] == 3
     # The same day's file again: feedback c is replaced, not duplicated, and the month still counts 3.
-    again = publish.write_duckdb(db, _details(["c"], dt.date(2026, 9, 20), "product.nvh.abnormal_noise"),
+    again = publish.write(db, _details(["c"], dt.date(2026, 9, 20), "product.nvh.abnormal_noise"),
                                  {**LINEAGE, "run_id": "r3"}, derive=derive)
     assert {t: again[t] for t in publish.DETAIL_TABLES} == {t: second[t] for t in publish.DETAIL_TABLES}
     with duckdb.connect(str(db)) as con:

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from pipeline import publish
-from pipeline.publish_sql import read_table
+from pipeline.store.sql_store import read_table
 from pipeline.views import VIEWS
 from tests.publish.conftest import LINEAGE
 

@@ -39,7 +39,7 @@ def test_stage_seconds_and_embedding_counts_read_as_sentences():
 
 
 def test_voc_summary_leads_with_red_line_then_changes_with_chinese_headers(tmp_path, taxonomy):
-    from pipeline.cli import app
+    from voc.cli import app
 
     counts = _counts().assign(channel="app", vehicle_model="远航E6", region="华东", praise=0, resolved=0)
     counts = pd.concat([counts, pd.DataFrame([{"period": OCT, "category_id": "safety.brake_failure", "complaints": 2,
@@ -47,7 +47,7 @@ def test_voc_summary_leads_with_red_line_then_changes_with_chinese_headers(tmp_p
                                                "praise": 0, "resolved": 0}])])
     db = tmp_path / "o.duckdb"
     lineage = {"run_id": "r", "taxonomy_version": "t", "embedder_id": "e", "topic_model_version": "none"}
-    publish.write_duckdb(db, {"fact_category_counts": counts,
+    publish.write(db, {"fact_category_counts": counts,
                               "fact_department_counts": attribute.department_counts(counts, taxonomy),
                               **attribute.dimension_tables(taxonomy)}, lineage)
     out = CliRunner().invoke(app, ["summary", "--database", str(db)])
@@ -60,7 +60,7 @@ def test_voc_summary_leads_with_red_line_then_changes_with_chinese_headers(tmp_p
 
 
 def test_voc_loss_shows_departments_in_wan_yuan_with_a_total(tmp_path, taxonomy):
-    from pipeline.cli import app
+    from voc.cli import app
 
     rows = [{"period": p, "category_id": "product.nvh.abnormal_noise", "department_id": d, "share": s, "n_days": n,
              "annualise": 365 / n, "complaints": 10, "social_complaints": 2, "extra_detractor_share": 0.001,
@@ -69,7 +69,7 @@ def test_voc_loss_shows_departments_in_wan_yuan_with_a_total(tmp_path, taxonomy)
             for p, n in ((SEP, 30), (OCT, 31)) for d, s in (("manufacturing", 0.6), ("rnd_chassis", 0.4))]
     db = tmp_path / "o.duckdb"
     lineage = {"run_id": "r", "taxonomy_version": "t", "embedder_id": "e", "topic_model_version": "none"}
-    publish.write_duckdb(db, {"fact_loss": pd.DataFrame(rows), **attribute.dimension_tables(taxonomy)}, lineage)
+    publish.write(db, {"fact_loss": pd.DataFrame(rows), **attribute.dimension_tables(taxonomy)}, lineage)
     out = CliRunner().invoke(app, ["loss", "--database", str(db)])
     assert out.exit_code == 0, out.output
     table = out.output[out.output.index("各部门年化损失"):]

@@ -13,8 +13,8 @@ import pytest
 import yaml
 import zhconv
 
-from pipeline.sample_data import catalog, framing, generate, phrases, write_sample
-from pipeline.sample_data.writer import FILES
+from samplegen import catalog, framing, generate, phrases, write_sample
+from samplegen.writer import FILES
 
 N_ROWS = 2000
 SEED = 7

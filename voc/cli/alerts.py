@@ -36,7 +36,7 @@ def _fail(msg: str) -> None:
 
 def _db(database: str | None) -> str:
     """The database to use: the one given (a URL's password moves to the environment), else the workspace's."""
-    from pipeline.publish_sql import secret_free_url
+    from pipeline.store.urls import secret_free_url
     from pipeline.workspace import workspace_path
 
     if not database:

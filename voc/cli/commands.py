@@ -1,60 +1,14 @@
-"""`voc`: the command line of the Voice-of-Customer pipeline."""
+"""`voc generate`, `run`, `demo`, `summary`, `deploy`, `serve`, `loss`, `report` and `redline`."""
 
 from __future__ import annotations
 
 import os
-import sys
 import time
 from pathlib import Path
 
 import typer
-from rich.console import Console
-from rich.table import Table
 
-app = typer.Typer(help="Chinese Voice-of-Customer pipeline for car makers.", no_args_is_help=True)
-taxonomy_app = typer.Typer(help="Taxonomy tools for analysts.", no_args_is_help=True)
-app.add_typer(taxonomy_app, name="taxonomy")
-# Piped output (CI logs, `| tee`) would otherwise be cut to 80 columns and wrap every table row.
-console = Console(width=None if sys.stdout.isatty() else 150)
-REPO = Path(__file__).resolve().parent.parent
-
-
-@app.callback()
-def _options(
-    workspace: Path = typer.Option(
-        None, "--workspace", "-w", envvar="VOC_WORKSPACE",
-        help="folder for every output of a data set (default: voc.yaml's `workspace`, else ./data)"),
-    debug: bool = typer.Option(False, "--debug", help="print the full traceback of an error"),
-) -> None:
-    """Chinese Voice-of-Customer pipeline for car makers."""
-    if workspace is not None:
-        # Every command and flow of this process resolves its default paths inside this folder.
-        os.environ["VOC_WORKSPACE"] = str(workspace.expanduser().resolve())
-    if debug:
-        os.environ["VOC_DEBUG"] = "1"
-
-
-def _ws(what: str) -> Path:
-    """Default path of one output inside the current workspace."""
-    from pipeline.workspace import workspace_path
-
-    return workspace_path(what)
-
-
-def _fmt(v) -> str:
-    if isinstance(v, float):
-        return f"{v:,.0f}" if v.is_integer() else f"{v:,.2f}"
-    return f"{v:,}" if isinstance(v, int) else str(v)
-
-
-def _table(title: str, df, columns: list[str] | None = None) -> Table:
-    t = Table(title=title, title_justify="left")
-    cols = columns or list(df.columns)
-    for c in cols:
-        t.add_column(str(c))
-    for _, row in df[cols].iterrows():
-        t.add_row(*[_fmt(v) for v in row])
-    return t
+from voc.cli.app import REPO, _table, _ws, app, console
 
 
 @app.command()
@@ -64,7 +18,7 @@ def generate(
     seed: int = typer.Option(42, help="random seed (same seed, same files)"),
 ) -> None:
     """Generate realistic sample feedback from five channels, with ground truth beside it."""
-    from pipeline.sample_data import write_sample
+    from samplegen import write_sample
 
     out_dir = out_dir or _ws("sample_dir")
     with console.status(f"generating {rows} rows"):
@@ -109,7 +63,7 @@ def _run_daily(**kwargs) -> dict:
 
     from pipeline.errors import VocError
     from pipeline.ingest import load_sources
-    from pipeline.publish_sql import secret_free_url
+    from pipeline.store.urls import secret_free_url
     from pipeline.taxonomy import load_taxonomy
 
     from pydantic import ValidationError
@@ -157,7 +111,7 @@ def _preflight(params) -> None:
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".voc-write-check-"):
             pass
     if params.database_url:
-        from pipeline.publish_sql import engine_for
+        from pipeline.store.urls import engine_for
 
         with engine_for(params.database_url).connect():
             pass
@@ -201,7 +155,7 @@ def _print_summary(summary: dict, database: Path, lang: str = "zh") -> None:
 def _print_headline(database, lang: str = "zh") -> None:
     """Red-line counts, then the categories and departments that rose most since the last period."""
     from pipeline import publish
-    from pipeline.cli_alerts import p0_lines
+    from voc.cli.alerts import p0_lines
     from pipeline.report.headline import change_lines
 
     for line in p0_lines(database):  # the red line first, however small its volume
@@ -374,7 +328,7 @@ def redline(
     from flows.redline import RedlineParams, redline_flow
     from flows.runtime import ensure_prefect_api
 
-    from pipeline.publish_sql import secret_free_url
+    from pipeline.store.urls import secret_free_url
 
     sources, database = sources or _ws("sample_dir") / "sources.yaml", database or str(_ws("database"))
     database = secret_free_url(database) if "://" in database else database  # no password in flow parameters
@@ -384,41 +338,3 @@ def redline(
                                      escalation_webhook_url=escalation_webhook))
     console.print(f"scanned {out['scanned']}, new alerts {out['new_alerts']}, folded {out['duplicates']}, "
                   f"escalated {out['escalated']}, delivery {out['delivery'] or 'none configured (queued)'}")
-
-
-# The analyst's taxonomy tools and `voc explain` live in their own module.
-import pipeline.cli_taxonomy  # noqa: E402,F401
-
-
-from pipeline.cli_topics import register as _register_topics  # noqa: E402  (needs `app` defined above)
-
-_register_topics(app)
-
-from pipeline.cli_alerts import register as _register_alerts  # noqa: E402
-
-_register_alerts(app)
-
-from pipeline.cli_prefect import register as _register_prefect  # noqa: E402  (`voc deployments`, `voc runs`)
-
-_register_prefect(app)
-
-from pipeline.cli_embedder import register as _register_embedder  # noqa: E402
-
-_register_embedder(app)
-
-
-def main() -> None:
-    """The `voc` command: bad input or configuration ends in one `error:` line and exit status 2.
-
-    The traceback is printed only with `voc --debug` (or VOC_DEBUG=1).
-    """
-    from pipeline.cli_errors import run_cli
-
-    run_cli(app, console)
-
-
-if __name__ == "__main__":
-    # `python -m pipeline.cli`: the taxonomy commands registered on the importable module's app.
-    from pipeline.cli import main as registered_main
-
-    registered_main()

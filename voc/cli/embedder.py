@@ -10,7 +10,8 @@ from pathlib import Path
 import typer
 from rich.console import Console
 
-REPO = Path(__file__).resolve().parent.parent
+from voc.cli.app import REPO
+
 console = Console(width=None if sys.stdout.isatty() else 150)
 embedder_app = typer.Typer(help="Embedding models: build the fast static embedder.", no_args_is_help=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import typer
 
-from pipeline.cli import REPO, _table, app, console, taxonomy_app
+from voc.cli.app import REPO, _table, app, console, taxonomy_app
 from pipeline.workspace import workspace_path
 
 DEFAULT_TAXONOMY = REPO / "taxonomies/automotive_v2.yaml"

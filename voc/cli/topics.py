@@ -11,8 +11,9 @@ import typer
 
 from rich.console import Console
 
-REPO = Path(__file__).resolve().parent.parent
-# Piped output (CI logs, `| tee`) would otherwise be cut to 80 columns, as in pipeline.cli.
+from voc.cli.app import REPO
+
+# Piped output (CI logs, `| tee`) would otherwise be cut to 80 columns, as in voc.cli.app.
 console = Console(width=None if sys.stdout.isatty() else 150)
 topics_app = typer.Typer(help="Topics and emerging issues for analysts.", no_args_is_help=True)
 
@@ -36,7 +37,7 @@ def discover(
     from flows.runtime import ensure_prefect_api
 
     from pipeline.errors import VocError
-    from pipeline.publish_sql import secret_free_url
+    from pipeline.store.urls import secret_free_url
 
     database_url = secret_free_url(database_url) if database_url else None
     try:
@@ -79,7 +80,7 @@ def _print_emerging(target: Path | str, period: str | None = None) -> None:
     df = pd.DataFrame({"kind": e["kind"], "key": e["key"], "name": e["name"], "count": e["count"],
                        "base_pct": (e["baseline_rate"] * 100).round(2), "rate_pct": (e["rate"] * 100).round(2),
                        "growth": e["growth"].round(2), "q_value": e["q_value"]}).sort_values("q_value")
-    from pipeline.cli import _table
+    from voc.cli.app import _table
 
     df["q_value"] = df["q_value"].map(lambda q: f"{q:.1e}")
     console.print(_table(f"Emerging issues, {period} (rate = share of the period's feedback, %)", df))

@@ -1,0 +1,1 @@
+"""The `voc` command line: the layer above `flows/` and `pipeline/` that people type commands into."""
