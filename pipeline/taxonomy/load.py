@@ -19,7 +19,8 @@ from pydantic import ValidationError
 
 from pipeline.errors import InputError
 from pipeline.taxonomy.ids import id_problem
-from pipeline.taxonomy.model import Category, TaxonomyFile, Taxonomy
+from pipeline.taxonomy.model import Category, TaxonomyFile
+from pipeline.taxonomy.resolved import Taxonomy
 from pipeline.taxonomy.regex import RuleRegexError, compile_rule_regex
 from pipeline.yamlio import LocatedYaml, _data_path
 
