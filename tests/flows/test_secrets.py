@@ -68,7 +68,8 @@ def test_the_password_in_database_url_never_reaches_the_prefect_api(password_dat
 
 def test_a_refused_login_is_one_error_line_with_exit_status_2(password_database, small_sample, tmp_path):
     env = {"VOC_WORKSPACE": str(tmp_path / "ws"), "VOC_DATABASE_PASSWORD": "wrong-password",
-           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path)}
+           "PREFECT_SERVER_ANALYTICS_ENABLED": "false", "PATH": "/usr/bin:/bin", "HOME": str(tmp_path),
+           "PYTHONPATH": str(REPO)}  # this checkout's code, whatever the virtualenv has installed
     out = subprocess.run([sys.executable, "-m", "voc", "run", "--sources", str(small_sample / "sources.yaml"),
                           "--database-url", password_database], cwd=tmp_path, env=env, capture_output=True,
                          text=True, timeout=600)
