@@ -103,6 +103,13 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
     right = complaint[[gmap(c) in truth[f] and gmap(c) in pred.get(f, ()) for f, c in
                        zip(complaint["feedback_id"], complaint["category_id"])]]
     lanes = right["method"].value_counts()
+    # What each lane adds on its own: (title, group) pairs that only its mentions produce, right and wrong.
+    sole: dict[str, list[int]] = {}
+    for f, sub in complaint.groupby("feedback_id"):
+        for method in sub["method"].unique():
+            others = gmap.title_groups(sub.loc[sub["method"] != method, "category_id"])
+            for g in pred.get(f, set()) - others:
+                sole.setdefault(method, [0, 0])[0 if g in truth[f] else 1] += 1
     p0 = df[df["is_p0"]]
     caught = p0["feedback_id"].isin(flagged)
     rest = df[~df["is_p0"]]
@@ -112,6 +119,7 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
           f"{weighted:.3f})   "
           f"correct mentions by lane {dict(lanes)} of {len(right)} "
           f"({', '.join(f'{k} {v / max(1, len(right)):.1%}' for k, v in lanes.items())})")
+    print("groups only one lane found (right / wrong): " + ", ".join(f"{k} {v[0]} / {v[1]}" for k, v in sorted(sole.items())))
     print(f"red line: recall {int(caught.sum())}/{len(p0)}   false alarms {int(fa.sum())}/{len(rest)} ({fa.mean():.1%})")
     if detail:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
