@@ -169,6 +169,7 @@ def test_mentions_record_method_score_and_evidence(tax):
     ("厂家拒不处理也不给个说法", "service.attitude", "service.warranty"),
     ("这款车烧机油就是通病厂家不承认", "product.design", "service.fees"),
     ("发动机启停系统经常失灵", "product.electrics.failure", "product.engine.failure"),
+    ("仪表台夏天一晒就出油发粘", "product.interior.material", "product.body.paint"),
 ])
 def test_service_journey_and_design_categories(matcher, text, want, not_want):
     found = complaints(matcher, text)
