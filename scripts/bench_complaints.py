@@ -5,11 +5,14 @@ Usage: .venv/bin/python scripts/bench_complaints.py DATA [--taxonomy taxonomies/
 
 DATA is the data set's folder (holding complaints_dev.csv) or that file. Nothing is trained on it: the
 classifier runs with the taxonomy and the daily flow's default settings, and the mapping file turns
-categories into the site's groups. Printed:
+categories into the site's groups: a title's groups are the union of its complaint mentions' groups, minus
+the mapping's `unscored` categories and its `subsumed` (unlocated) ones when the title locates a fault
+(the rule is written out in the mapping file). --head adds a learned lane (scripts/train_weak_head.py). Printed:
   coverage            share of titles with at least one complaint mention
   per group           precision / recall / F1 of the mapped groups against the site's codes
   macro-F1            over the groups present (and without Q 其他, which names no problem)
-  lanes               share of correct mentions (mapped group among the title's groups) per method
+  lanes               share of correct mentions (mapped group among the title's groups) per method, and the
+                      (title, group) pairs only one lane's mentions produce, right / wrong (what a lane adds)
   red line            recall per failure mode and false-alarm rate of the P0 detector (pipeline.alerts)
   halves              the same figures on two seeded halves: rules were written from general knowledge;
                       any phrase tuning looked at half "a" only, so half "b" shows how it generalises
