@@ -5,9 +5,8 @@ Usage: .venv/bin/python scripts/bench_complaints.py DATA [--taxonomy taxonomies/
 
 DATA is the data set's folder (holding complaints_dev.csv) or that file. Nothing is trained on it: the
 classifier runs with the taxonomy and the daily flow's default settings, and the mapping file turns
-categories into the site's groups: a title's groups are the union of its complaint mentions' groups, minus
-the mapping's `unscored` categories and its `subsumed` (unlocated) ones when the title locates a fault
-(the rule is written out in the mapping file). --head adds a learned lane (scripts/train_weak_head.py). Printed:
+categories into the site's groups: a title's groups are the union of its complaint mentions' groups, the
+mapping's `unscored` categories adding none (the rule is written out in the mapping file). --head adds a learned lane (scripts/train_weak_head.py). Printed:
   coverage            share of titles with at least one complaint mention
   per group           precision / recall / F1 of the mapped groups against the site's codes
   macro-F1            over the groups present (and without Q 其他, which names no problem)
@@ -59,8 +58,6 @@ class GroupMap:
         self.rules = [(m["pattern"], m["group"]) for m in spec["map"]]
         self.names = spec["groups"]
         self.unscored = list(spec.get("unscored", []))
-        sub = spec.get("subsumed") or {}
-        self.subsumed, self.located = list(sub.get("categories", [])), list(sub.get("by", []))
         self._memo: dict[str, str | None] = {}
 
     @staticmethod
@@ -74,12 +71,8 @@ class GroupMap:
         return self._memo[cid]
 
     def title_groups(self, cids) -> set[str]:
-        """Groups of one title's complaint categories, with the mapping's multi-label rule: an unlocated
-        (subsumed) category adds no group when the title also has a located product mention."""
-        cids = set(cids)
-        located = any(self._any(c, self.located) and not self._any(c, self.subsumed) and c != "product.design"
-                      for c in cids)
-        return {g for c in cids if not (located and self._any(c, self.subsumed)) and (g := self(c))}
+        """Groups of one title's complaint categories (the union; unscored categories add none)."""
+        return {g for c in set(cids) if (g := self(c))}
 
 
 def scores(df: pd.DataFrame, pred: dict, groups: list[str]) -> tuple[pd.DataFrame, float, float]:
