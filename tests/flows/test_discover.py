@@ -16,9 +16,9 @@ def discovered(daily_runs, tmp_path_factory):
 
     daily_params, _, _ = daily_runs
     work = tmp_path_factory.mktemp("discover")
-    shutil.copy(daily_params.database, work / "voc.duckdb")
-    shutil.copytree(daily_params.models_dir, work / "models")
-    params = DiscoverParams(database=work / "voc.duckdb", taxonomy=daily_params.taxonomy, models_dir=work / "models", cache_dir=daily_params.cache_dir,
+    shutil.copy(daily_params.outputs.database, work / "voc.duckdb")
+    shutil.copytree(daily_params.outputs.models_dir, work / "models")
+    params = DiscoverParams(database=work / "voc.duckdb", taxonomy=daily_params.inputs.taxonomy, models_dir=work / "models", cache_dir=daily_params.outputs.cache_dir,
                             review_dir=work / "review", as_of=date(2026, 9, 30))
     first = discover_flow(params)
     second = discover_flow(params)
@@ -95,8 +95,8 @@ def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir,
     from tests.conftest import params_for
 
     daily_params, _, _ = daily_runs
-    pg_daily = params_for(sample_dir / "sources.yaml", tmp_path).model_copy(update={"database_url": postgres_url})
-    shutil.copytree(daily_params.models_dir, pg_daily.models_dir)  # start from the same topic model
+    pg_daily = params_for(sample_dir / "sources.yaml", tmp_path).replace(database_url=postgres_url)
+    shutil.copytree(daily_params.outputs.models_dir, pg_daily.outputs.models_dir)  # start from the same topic model
     daily(pg_daily)
     params, first, _ = discovered
     # The password travels in the environment, never in a parameter (the test server trusts loopback).
