@@ -22,11 +22,19 @@ class Group(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _known_names(schema: dict, cls: type[GroupedParams]) -> None:
+    # The Prefect server checks run parameters against this schema before a run is created: naming the
+    # accepted keys there refuses a misspelt one at once, with the flat names still allowed.
+    schema["propertyNames"] = {"enum": [*cls.model_fields, *sorted(cls.flat_names())]}
+
+
 class GroupedParams(BaseModel):
     """A flow's parameters: every field is a Group; flat names of the fields inside are accepted too.
 
     Subclasses list renamed flat names in `renamed` (old flat name -> (group, field)).
     """
+
+    model_config = ConfigDict(json_schema_extra=_known_names)
 
     renamed: ClassVar[dict[str, tuple[str, str]]] = {}
     flow_name: ClassVar[str] = "flow"

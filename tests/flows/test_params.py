@@ -82,8 +82,11 @@ def test_the_flow_parameter_schema_has_one_titled_section_per_group():
     assert set(schema["definitions"][ref["window"]]["properties"]) == {"start", "end", "incremental", "replace",
                                                                        "period"}
     # Flat parameters of older deployments must still pass the server's schema check: the top level
-    # does not forbid other keys (the model's own validator moves or refuses them), the groups do.
+    # lists the accepted names (groups and flat names; the model's own validator moves the flat ones),
+    # the groups forbid any other field.
     assert "additionalProperties" not in top
+    assert set(top["propertyNames"]["enum"]) == set(GROUPS) | set(DailyParams.flat_names())
+    assert {"window_start", "partition_rows"} <= set(top["propertyNames"]["enum"])
     assert all(schema["definitions"][ref[g]]["additionalProperties"] is False for g in GROUPS)
 
 
