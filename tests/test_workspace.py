@@ -42,7 +42,8 @@ def test_flow_parameters_default_inside_the_workspace(tmp_path):
         assert Path(getattr(daily.outputs, field)).is_relative_to(tmp_path), field
     assert daily.inputs.sources.is_relative_to(tmp_path)
     discover = DiscoverParams(workspace=tmp_path).in_workspace()
-    assert discover.models_dir == daily.outputs.models_dir and discover.database == daily.outputs.database
+    assert discover.outputs.models_dir == daily.outputs.models_dir
+    assert discover.outputs.database == daily.outputs.database
 
 
 def test_a_database_url_with_a_password_is_refused_as_a_parameter():

@@ -104,12 +104,35 @@ def test_the_parameters_of_prefect_yaml_validate_into_the_grouped_models():
     assert "params: {window: {incremental: true}}" in daily
 
 
-def test_no_task_of_the_daily_flow_receives_the_whole_parameters_model():
-    import flows.daily as mod
+@pytest.mark.parametrize("module, model, some_tasks", [
+    ("flows.daily", "DailyParams", {"ingest", "preprocess", "topics", "write_outputs", "write_report"}),
+    ("flows.discover", "DiscoverParams", {"read_history", "fit_topics", "find_emerging", "write_outputs"}),
+])
+def test_no_task_receives_the_whole_parameters_model(module, model, some_tasks):
+    import importlib
+
     from prefect import Task
 
-    tasks = [t for t in vars(mod).values() if isinstance(t, Task)]
-    assert {t.name for t in tasks} >= {"ingest", "preprocess", "topics", "write_outputs", "write_report"}
+    tasks = [t for t in vars(importlib.import_module(module)).values() if isinstance(t, Task)]
+    assert {t.name for t in tasks} >= some_tasks
     for t in tasks:
         hints = [str(p.annotation) for p in inspect.signature(t.fn).parameters.values()]
-        assert not any("DailyParams" in h for h in hints), t.name
+        assert not any(model in h for h in hints), t.name
+
+
+def test_the_discover_flow_parameters_are_grouped_and_take_the_flat_names_too(tmp_path):
+    from flows.discover import DiscoverParams
+
+    p = DiscoverParams(database="v.duckdb", as_of="2026-09-30", window_days=30, guide_weight=0,
+                       alpha=0.05, taxonomy="t.yaml", review_dir="r")
+    assert list(DiscoverParams.model_fields) == ["inputs", "window", "topics", "emerging", "outputs"]
+    assert (p.window.as_of, p.window.window_days, p.topics.guide_weight, p.emerging.alpha) == (
+        date(2026, 9, 30), 30, 0, 0.05)
+    assert (p.inputs.taxonomy, p.outputs.database, p.outputs.review_dir) == (Path("t.yaml"), Path("v.duckdb"), Path("r"))
+    with pytest.raises(ValidationError, match="unknown parameter 'window_day' of the discover flow"):
+        DiscoverParams(window_day=30)
+    with pytest.raises(ValidationError, match="VOC_DATABASE_PASSWORD"):
+        DiscoverParams(database_url="postgresql://voc:s3cret@127.0.0.1/voc")
+    filled = DiscoverParams(workspace=tmp_path).in_workspace().outputs
+    assert (filled.database, filled.review_dir, filled.target) == (tmp_path / "voc.duckdb", tmp_path / "review",
+                                                                  tmp_path / "voc.duckdb")
