@@ -107,6 +107,7 @@ def test_the_parameters_of_prefect_yaml_validate_into_the_grouped_models():
 @pytest.mark.parametrize("module, model, some_tasks", [
     ("flows.daily", "DailyParams", {"ingest", "preprocess", "topics", "write_outputs", "write_report"}),
     ("flows.discover", "DiscoverParams", {"read_history", "fit_topics", "find_emerging", "write_outputs"}),
+    ("flows.redline", "RedlineParams", {"read_new_feedback", "detect", "store", "deliver"}),
 ])
 def test_no_task_receives_the_whole_parameters_model(module, model, some_tasks):
     import importlib
@@ -136,3 +137,15 @@ def test_the_discover_flow_parameters_are_grouped_and_take_the_flat_names_too(tm
     filled = DiscoverParams(workspace=tmp_path).in_workspace().outputs
     assert (filled.database, filled.review_dir, filled.target) == (tmp_path / "voc.duckdb", tmp_path / "review",
                                                                   tmp_path / "voc.duckdb")
+
+
+def test_the_redline_parameters_are_grouped_and_take_the_flat_names_too():
+    from flows.redline import RedlineParams
+
+    p = RedlineParams(sources="s.yaml", database="v.duckdb", webhook_url="http://hook", lookback_hours=48,
+                      lock_timeout_s=0.2, as_of="2026-09-01T00:00:00")
+    assert list(RedlineParams.model_fields) == ["inputs", "scan", "delivery", "outputs", "runtime"]
+    assert (p.inputs.sources, p.outputs.database, p.delivery.webhook_url) == (Path("s.yaml"), "v.duckdb", "http://hook")
+    assert (p.scan.lookback_hours, p.runtime.lock_timeout_s, p.scan.as_of.day) == (48, 0.2, 1)
+    with pytest.raises(ValidationError, match="unknown parameter 'webhook' of the redline flow"):
+        RedlineParams(webhook="http://hook")
