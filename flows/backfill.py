@@ -39,6 +39,6 @@ def backfill(params: BackfillParams) -> list[dict]:
     log.info("backfill %s..%s in %d windows of %d days", params.start, params.end, len(windows), params.step_days)
     out = []
     for w in windows:
-        run = params.daily.model_copy(update={"window_start": w.start, "window_end": w.end, "incremental": False})
+        run = params.daily.replace(window_start=w.start, window_end=w.end, incremental=False)
         out.append(daily(run))
     return out

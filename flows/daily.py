@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from functools import partial
 from pathlib import Path
 
@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE, CacheKeyFnPolicy
-from pydantic import BaseModel, Field, field_validator
 
 from pipeline import attribute, publish
 from pipeline.attribute.config import load_economics, load_leaderboard
@@ -23,78 +22,19 @@ from pipeline.discover.over_time import trend_tables
 from pipeline.discover.guide import claimed_categories
 from pipeline.discover.store import latest_version, new_version, save_aligned
 from pipeline.errors import InputError, NotEnoughDataError
-from pipeline.embed import EmbedderName, get_embedder
+from pipeline.embed import get_embedder
 from pipeline.ingest import ingest_sources, load_sources
 from pipeline.preprocess import Segmenter, SegmenterBackend, segment_clauses, to_clauses
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.store.urls import no_password_in_url
-from pipeline.workspace import LAYOUT, fill_paths
 from pipeline.windows import Window, in_window, late_rows, resolve_window, today_in_china, window_counts
 
 from flows.artifacts import publish_artifacts
+from flows.daily_params import DECIDING, DailyParams, Outputs
 from flows.resume import forget_results, result_storage, run_key, run_lock, stage_key
 from flows.scoring import Runner, ScoringSpec, score_all, score_partition, task_runner, worker_threads
 
-REPO = Path(__file__).resolve().parent.parent
 NO_TOPIC_MODEL = "none"  # topic_model_version of rows from a run without a topic model
-
-
-class DailyParams(BaseModel):
-    """Parameters of the daily run (rendered as a form in the Prefect UI)."""
-
-    workspace: Path | None = Field(
-        None, description="folder for every output of this data set (database, Parquet, reports, topic models, "
-                          "caches, stage results); empty: $VOC_WORKSPACE, voc.yaml's `workspace`, or ./data")
-    sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
-    database: Path | None = Field(None, description="DuckDB output file; empty: <workspace>/voc.duckdb")
-    parquet_dir: Path | None = Field(None, description="folder for Parquet exports; empty: <workspace>/out")
-    models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")
-    cache_dir: Path | None = Field(None, description="embedding cache folder; empty: <workspace>/cache")
-    embedder: EmbedderName = EmbedderName.usem3
-    embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
-    segmenter: SegmenterBackend = SegmenterBackend.jieba
-    period: attribute.Period = attribute.Period.month
-    refit_topics: bool = Field(False, description="fit a new topic model even if one exists")
-    semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
-    classifier_head: Path | None = Field(None, description="supervised head file (voc taxonomy train); optional")
-    taxonomy_overlays: list[Path] = Field([], description="taxonomy overlay files composed on top, in order")
-    database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL: outputs go there, not to `database`")
-    economics: Path = Field(REPO / "taxonomies/economics.yaml", description="loss model inputs")
-    leaderboard: Path = Field(REPO / "taxonomies/leaderboard.yaml", description="leaderboard thresholds")
-    report_dir: Path | None = Field(None, description="folder for the HTML report of each run; empty: <workspace>/reports")
-    window_start: date | None = Field(
-        None, description="first day to process (Asia/Shanghai); empty: the watermark if incremental, else all")
-    window_end: date | None = Field(
-        None, description="first day NOT processed; empty: today if incremental, else after the latest feedback")
-    incremental: bool = Field(False, description="start where the last completed window of these sources ended")
-    replace_window: bool = Field(
-        False, description="first delete the stored feedback of these sources inside the window (a re-export "
-                           "that dropped rows); default: upsert what the sources hold, keep every other stored row")
-    runner: Runner = Field(Runner.local, description="where embedding and classification run")
-    dask_address: str | None = Field(None, description="existing Dask scheduler, e.g. tcp://10.0.0.5:8786; "
-                                                       "empty: a local cluster for the run")
-    dask_workers: int = Field(2, ge=1, le=64, description="workers of the local Dask cluster")
-    partition_rows: int = Field(20_000, ge=100, description="clauses per embedding/classification partition")
-    results_dir: Path | None = Field(
-        None, description="persisted stage results a failed run resumes from; empty: <workspace>/results")
-    lock_timeout_s: float = Field(3600, ge=0, description="how long to wait for another run on the same database")
-
-    @field_validator("database_url")
-    @classmethod
-    def _no_password(cls, url: str | None) -> str | None:
-        return no_password_in_url(url)
-
-    def in_workspace(self) -> DailyParams:
-        """A copy with every empty output path (and the sources) set inside the workspace folder."""
-        values = fill_paths(self.model_dump(), list(_WORKSPACE_FIELDS), self.workspace)
-        if values["sources"] is None:
-            values["sources"] = values["workspace"] / LAYOUT["sample_dir"] / "sources.yaml"
-        return type(self).model_validate(values)
-
-
-_WORKSPACE_FIELDS = ("database", "parquet_dir", "models_dir", "cache_dir", "report_dir", "results_dir")
 
 
 def _transient(task, task_run, state) -> bool:
@@ -126,7 +66,7 @@ def preprocess(feedback: pd.DataFrame, window: Window, taxonomy: Taxonomy, grain
 
 
 @task(cache_policy=NO_CACHE)
-def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, window: tuple):
+def topics(clauses, embeddings, mentions, models_dir: Path, refit: bool, lineage: dict, window: tuple):
     """Assign clauses to the saved topic model, fitting (and saving) one first when needed.
 
     Too little data for a fit is not a failure of the run: categories and counts do not depend on
@@ -134,10 +74,10 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
     Returns (model version, clauses with topic_id, topics table, lineage of a fit in this run or empty).
     """
     log = get_run_logger()
-    latest = latest_version(params.models_dir)
+    latest = latest_version(models_dir)
     model, version, topic_lineage = None, None, pd.DataFrame()
     claimed = claimed_categories(clauses, mentions)  # guides the fit and the assignment alike
-    if params.refit_topics or latest is None:
+    if refit or latest is None:
         try:
             with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
                 model = TopicModel().fit(clauses["topic_doc"].tolist(), embeddings, categories=claimed)
@@ -153,9 +93,9 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
                 "n_clauses": len(clauses), "n_topics": len(model.topic_ids_),
                 "created_at": datetime.now(timezone.utc).isoformat(),
             }
-            model, topic_lineage = save_aligned(model, params.models_dir, version, manifest)  # ids stable across refits
+            model, topic_lineage = save_aligned(model, models_dir, version, manifest)  # ids stable across refits
     if model is None and latest is not None:
-        model, version = TopicModel.load(params.models_dir / latest), latest
+        model, version = TopicModel.load(models_dir / latest), latest
     if model is None:
         no_topics = clauses.assign(topic_id=OUTLIER, topic_similarity=np.float32(0))
         return NO_TOPIC_MODEL, no_topics, pd.DataFrame(columns=TOPIC_COLUMNS), topic_lineage
@@ -165,36 +105,31 @@ def topics(clauses, embeddings, mentions, params: DailyParams, lineage: dict, wi
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
-def write_outputs(tables: dict, params: DailyParams, lineage: dict, taxonomy: Taxonomy, replace_window=None):
-    facts = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(params.economics),
-                    board=load_leaderboard(params.leaderboard))
+def write_outputs(tables: dict, outputs: Outputs, economics: Path, leaderboard: Path, lineage: dict,
+                  taxonomy: Taxonomy, replace_window=None):
+    facts = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(economics),
+                    board=load_leaderboard(leaderboard))
 
     def derive(details):  # fact tables, plus topics over time, from every stored row of the periods touched
         return {**facts(details), **trend_tables(details)}
 
-    target = params.database_url or params.database
-    rows = publish.write(target, tables, lineage, derive=derive, replace_window=replace_window)
-    paths = publish.export(target, params.parquet_dir, sorted(rows))
+    rows = publish.write(outputs.target, tables, lineage, derive=derive, replace_window=replace_window)
+    paths = publish.export(outputs.target, outputs.parquet_dir, sorted(rows))
     return rows, paths
 
 
 @task(cache_policy=NO_CACHE)
-def write_report(params: DailyParams, lineage: dict) -> Path:
-    return report_html.write_report(params.database_url or params.database, params.report_dir, lineage)
+def write_report(outputs: Outputs, lineage: dict) -> Path:
+    return report_html.write_report(outputs.target, outputs.report_dir, lineage)
 
 
-def _target(params: DailyParams) -> str | Path:
-    """Where outputs go: the PostgreSQL URL when given, else the DuckDB file."""
-    return params.database_url or params.database
-
-
-def _check_grain(params: DailyParams) -> None:
-    grains = publish.stored_values(_target(params), "runs", "period_grain") - {params.period.value}
+def _check_grain(outputs: Outputs, period: attribute.Period) -> None:
+    grains = publish.stored_values(outputs.target, "runs", "period_grain") - {period.value}
     if grains:
         # Month and week rows in one fact table would be summed together by every dashboard.
         raise InputError(
-            f"the database holds {sorted(grains)} periods and this run asks for '{params.period.value}'; "
-            "use the same period grain or another database file", file=params.database,
+            f"the database holds {sorted(grains)} periods and this run asks for '{period.value}'; "
+            "use the same period grain or another database file", file=outputs.database,
         )
 
 
@@ -217,28 +152,30 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         t0 = time.perf_counter()
 
     params = params.in_workspace()
-    taxonomy = load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
-    sources = load_sources(params.sources)  # a wrong mapping is reported before any work starts
-    _check_grain(params)
+    inputs, out, models, rt = params.inputs, params.outputs, params.models, params.runtime
+    taxonomy = load_taxonomy([inputs.taxonomy, *inputs.taxonomy_overlays])
+    sources = load_sources(inputs.sources)  # a wrong mapping is reported before any work starts
+    _check_grain(out, params.window.period)
     spec = ScoringSpec(
-        embedder=params.embedder, embedder_model=params.embedder_model, cache_dir=params.cache_dir,
-        threads=worker_threads(params.runner, params.dask_address, params.dask_workers),
-        semantic_threshold=params.semantic_threshold, classifier_head=params.classifier_head,
+        embedder=models.embedder, embedder_model=models.embedder_model, cache_dir=out.cache_dir,
+        threads=worker_threads(rt.runner, rt.dask_address, rt.dask_workers),
+        semantic_threshold=models.semantic_threshold, classifier_head=models.classifier_head,
     )
-    embedder_id = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {})).model_id
-    stream = str(params.sources.resolve())
-    with run_lock(_target(params), params.lock_timeout_s):
-        watermark = publish.read_watermark(_target(params), stream)
-        window = resolve_window(params.window_start, params.window_end, incremental=params.incremental,
+    embedder_id = get_embedder(models.embedder,
+                               **({"model": models.embedder_model} if models.embedder_model else {})).model_id
+    stream = str(inputs.sources.resolve())
+    with run_lock(out.target, rt.lock_timeout_s):
+        watermark = publish.read_watermark(out.target, stream)
+        window = resolve_window(params.window.start, params.window.end, incremental=params.window.incremental,
                                 watermark=watermark, today=today_in_china())
         if window.empty:
             log.info("nothing to do: window %s is empty (watermark %s)", window.key, watermark)
             return {"skipped": True, "window": window.key, "watermark": str(watermark) if watermark else None}
         key = run_key(sources, window, {
             "taxonomy": taxonomy.version, "embedder": embedder_id,
-            "params": params.model_dump_json(include=_DECIDING_PARAMS),
+            "params": params.model_dump_json(include=DECIDING),
         })
-        store = result_storage(params.results_dir)
+        store = result_storage(out.results_dir)
 
         def resumable(t, stage: str):
             return t.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=stage_key(key, stage)),
@@ -250,21 +187,21 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         }
         # Incremental runs go by arrival: rows created before the watermark that are not stored yet
         # (a late export) are processed too, in their own period.
-        stored_ids = frozenset(publish.stored_values(_target(params), "feedback", "feedback_id")) \
-            if params.incremental and window.start is not None else frozenset()
+        stored_ids = frozenset(publish.stored_values(out.target, "feedback", "feedback_id")) \
+            if params.window.incremental and window.start is not None else frozenset()
         lap("setup")
-        result = resumable(ingest, "ingest")(params.sources)
+        result = resumable(ingest, "ingest")(inputs.sources)
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
-            result.feedback, window, taxonomy, params.period, params.segmenter, stored_ids)
+            result.feedback, window, taxonomy, params.window.period, models.segmenter, stored_ids)
         lap("preprocess")
-        scored = score_all(clauses, feedback, taxonomy, spec, task_runner(params.runner, params.dask_address, params.dask_workers),
-                           params.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
+        scored = score_all(clauses, feedback, taxonomy, spec, task_runner(rt.runner, rt.dask_address, rt.dask_workers),
+                           rt.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
         clauses, mentions, embeddings = scored.clauses, scored.mentions, scored.embeddings
         lap("embed_classify")
         data_window = (feedback["created_at"].min(), feedback["created_at"].max())
         version, clauses, topic_table, topic_lineage = resumable(topics, "topics")(
-            clauses, embeddings, mentions, params, lineage, data_window)
+            clauses, embeddings, mentions, out.models_dir, models.refit_topics, lineage, data_window)
         lineage["topic_model_version"] = version
         lap("topics")
         mentions = mentions.merge(clauses[["clause_id", "period"]], on="clause_id")
@@ -307,27 +244,22 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "input_rows": summary["input_rows"], "accepted": summary["accepted"],
             "in_window": summary["in_window"], "quarantined": summary["quarantined"], "clauses": summary["clauses"],
             "window_start": lo, "window_end": hi, "data_start": data_window[0], "data_end": data_window[1],
-            "sources": str(params.sources), "period_grain": params.period.value,
+            "sources": str(inputs.sources), "period_grain": params.window.period.value,
         }]).astype({"window_start": "datetime64[us]", "window_end": "datetime64[us]"})  # typed even when open
         # Lossless by default: the write upserts what was read; only an explicit replace deletes rows
         # of the window that the sources no longer hold.
-        replace = (window, [s.name for s in sources.sources]) if params.replace_window else None
-        rows, paths = write_outputs(tables, params, lineage, taxonomy, replace)
-        forget_results(params.results_dir, key, before=started)
+        replace = (window, [s.name for s in sources.sources]) if params.window.replace else None
+        rows, paths = write_outputs(tables, out, inputs.economics, inputs.leaderboard, lineage, taxonomy, replace)
+        forget_results(out.results_dir, key, before=started)
         lap("publish")
-        report_path = write_report(params, lineage)
+        report_path = write_report(out, lineage)
         lap("report")
     summary.update(timings=timings, table_rows=rows,
-                   database=publish.display_target(params.database_url or params.database),
-                   parquet_dir=str(params.parquet_dir), report=str(report_path))
-    publish_artifacts(summary, feedback, result, mentions, taxonomy, _target(params))
+                   database=publish.display_target(out.target),
+                   parquet_dir=str(out.parquet_dir), report=str(report_path))
+    publish_artifacts(summary, feedback, result, mentions, taxonomy, out.target)
     log.info("run %s, window %s: %s input rows, %s accepted (%s in window), %s quarantined, %s clauses, %s topics",
              lineage["run_id"], window.key, summary["input_rows"], summary["accepted"], summary["in_window"],
              summary["quarantined"], summary["clauses"], summary["topics"])
     return summary
 
-
-# Parameters that change what a stage computes (and so its persisted result); paths of outputs and
-# where the work runs do not.
-_DECIDING_PARAMS = {"sources", "taxonomy", "taxonomy_overlays", "classifier_head", "embedder", "embedder_model",
-                    "segmenter", "period", "refit_topics", "semantic_threshold", "models_dir"}

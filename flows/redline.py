@@ -10,7 +10,6 @@ from pathlib import Path
 import pandas as pd
 from prefect import flow, get_run_logger, task
 from prefect.cache_policies import NO_CACHE
-from pydantic import BaseModel, Field, field_validator
 
 from pipeline import publish
 from pipeline.alerts import new_alerts, scan_mentions
@@ -19,49 +18,12 @@ from pipeline.alerts.config import AlertingConfig, load_alerting
 from pipeline.alerts.outbox import Outbox, utcnow
 from pipeline.alerts.tables import scan_tables
 from pipeline.ingest import ingest_sources, load_sources
-from pipeline.store.urls import no_password_in_url
 from pipeline.report.redline import alert_board
 from pipeline.taxonomy import Taxonomy, load_taxonomy
 from pipeline.windows import TIMEZONE
-from pipeline.workspace import LAYOUT, workspace_root
 
+from flows.redline_params import RedlineParams
 from flows.resume import RunLockedError, run_lock
-
-REPO = Path(__file__).resolve().parent.parent
-
-
-class RedlineParams(BaseModel):
-    """Parameters of the red-line scan (rendered as a form in the Prefect UI)."""
-
-    workspace: Path | None = Field(None, description="folder of this data set's outputs; empty: $VOC_WORKSPACE, "
-                                                   "voc.yaml's `workspace`, or ./data")
-    sources: Path | None = Field(None, description="source mapping YAML; empty: <workspace>/sample/sources.yaml")
-    taxonomy: Path = Field(REPO / "taxonomies/automotive_v2.yaml", description="taxonomy YAML")
-    database: str | None = Field(None, description="DuckDB file or SQLAlchemy URL (no password: set "
-                                                   "VOC_DATABASE_PASSWORD); empty: <workspace>/voc.duckdb")
-    alerting: Path = Field(REPO / "taxonomies/alerting.yaml", description="deadlines, channels, delivery timing")
-    webhook_url: str | None = Field(None, description="primary channel URL (overrides alerting.yaml); "
-                                                      "no URL anywhere keeps alerts queued")
-    escalation_webhook_url: str | None = Field(None, description="escalation channel URL (overrides alerting.yaml)")
-    lookback_hours: float | None = Field(None, gt=0, description="only feedback created this recently; None = all")
-    dedup_days: int = Field(7, ge=0, description="one alert per vehicle and P0 category within this many days")
-    backoff_seconds: float | None = Field(None, gt=0, description="first retry wait (overrides alerting.yaml)")
-    lock_timeout_s: float = Field(240, ge=0, description="wait this long for an overlapping scan, then skip")
-    as_of: datetime | None = Field(None, description="the clock for deadlines (UTC); empty: now. For replays")
-
-
-    @field_validator("database")
-    @classmethod
-    def _no_password(cls, url: str | None) -> str | None:
-        return no_password_in_url(url) if url and publish.is_sql_url(url) else url
-
-    def in_workspace(self) -> RedlineParams:
-        """A copy with an empty database and sources set inside the workspace folder."""
-        root = workspace_root(self.workspace)
-        return self.model_copy(update={
-            "workspace": root, "database": self.database or str(root / LAYOUT["database"]),
-            "sources": self.sources or root / LAYOUT["sample_dir"] / "sources.yaml"})
-
 
 @task(retries=2, retry_delay_seconds=[2, 10], cache_policy=NO_CACHE)
 def read_new_feedback(sources: Path, lookback_hours: float | None) -> pd.DataFrame:
@@ -131,21 +93,22 @@ def redline_flow(params: RedlineParams = RedlineParams()) -> dict:
     """Scan feedback for red-line (P0) complaints, store new alerts, escalate missed deadlines, send."""
     log = get_run_logger()
     params = params.in_workspace()
-    taxonomy = load_taxonomy(params.taxonomy)
-    config = load_alerting(params.alerting)
+    inputs, scan, send, database = params.inputs, params.scan, params.delivery, params.outputs.database
+    taxonomy = load_taxonomy(inputs.taxonomy)
+    config = load_alerting(inputs.alerting)
     lineage = {"run_id": "redline-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
                "taxonomy_version": taxonomy.version, "embedder_id": "rules", "topic_model_version": "none"}
     try:
         # Overlapping scans (a slow one, a manual `voc redline`) run one after the other, never together.
-        with run_lock(params.database, params.lock_timeout_s, name="redline"):
-            now = params.as_of or utcnow()
-            feedback = read_new_feedback(params.sources, params.lookback_hours)
-            stored, events = read_stored(params.database)
-            alerts, duplicates = detect(feedback, taxonomy, stored, params.dedup_days)
+        with run_lock(database, params.runtime.lock_timeout_s, name="redline"):
+            now = scan.as_of or utcnow()
+            feedback = read_new_feedback(inputs.sources, scan.lookback_hours)
+            stored, events = read_stored(database)
+            alerts, duplicates = detect(feedback, taxonomy, stored, scan.dedup_days)
             tables = plan(alerts, duplicates, stored, events, taxonomy, config, now)
-            store(params.database, tables, lineage)
-            delivery = deliver(params.database, config, params.webhook_url, params.escalation_webhook_url,
-                               params.backoff_seconds, now)
+            store(database, tables, lineage)
+            delivery = deliver(database, config, send.webhook_url, send.escalation_webhook_url,
+                               send.backoff_seconds, now)
     except RunLockedError as exc:
         log.warning("red line: skipped, %s; the scan holding it covers this feedback", exc)
         return {**lineage, "skipped": "locked", "scanned": 0, "new_alerts": 0, "duplicates": 0, "escalated": 0,
@@ -157,6 +120,6 @@ def redline_flow(params: RedlineParams = RedlineParams()) -> dict:
             f"existing ones, {escalated} escalated, {overdue} overdue, delivery {delivery}")
     log.info(line)
     if len(status):
-        show_board(params.database, taxonomy, now, line)
+        show_board(database, taxonomy, now, line)
     return {**lineage, "scanned": len(feedback), "new_alerts": len(alerts), "duplicates": len(duplicates),
             "escalated": escalated, "overdue": overdue, "delivery": delivery}

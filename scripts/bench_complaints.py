@@ -149,7 +149,7 @@ def main() -> None:
     if args.threshold is None:
         from flows.daily import DailyParams
 
-        threshold = DailyParams.model_fields["semantic_threshold"].default
+        threshold = DailyParams().models.semantic_threshold
     else:
         threshold = args.threshold if args.threshold == "auto" else float(args.threshold)
     embedder = None

@@ -122,7 +122,7 @@ def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev", type=Path, help="complaints_dev.csv or its folder")
     ap.add_argument("--phrasings", type=Path, nargs="*", default=[REPO / "benchmarks/redline_holdout.yaml"])
-    ap.add_argument("--taxonomy", type=Path, default=Path(RedlineParams.model_fields["taxonomy"].default))
+    ap.add_argument("--taxonomy", type=Path, default=RedlineParams().inputs.taxonomy)
     ap.add_argument("--timing-rows", type=int, default=500, help="rows in the timed scan; 0 skips timing")
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)

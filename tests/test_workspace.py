@@ -38,10 +38,12 @@ def test_flow_parameters_default_inside_the_workspace(tmp_path):
     from flows.discover import DiscoverParams
 
     daily = DailyParams(workspace=tmp_path).in_workspace()
-    for field in ("database", "parquet_dir", "models_dir", "cache_dir", "report_dir", "results_dir", "sources"):
-        assert Path(getattr(daily, field)).is_relative_to(tmp_path), field
+    for field in ("database", "parquet_dir", "models_dir", "cache_dir", "report_dir", "results_dir"):
+        assert Path(getattr(daily.outputs, field)).is_relative_to(tmp_path), field
+    assert daily.inputs.sources.is_relative_to(tmp_path)
     discover = DiscoverParams(workspace=tmp_path).in_workspace()
-    assert discover.models_dir == daily.models_dir and discover.database == daily.database
+    assert discover.outputs.models_dir == daily.outputs.models_dir
+    assert discover.outputs.database == daily.outputs.database
 
 
 def test_a_database_url_with_a_password_is_refused_as_a_parameter():
@@ -51,4 +53,4 @@ def test_a_database_url_with_a_password_is_refused_as_a_parameter():
 
     with pytest.raises(ValidationError, match="VOC_DATABASE_PASSWORD"):
         DailyParams(database_url="postgresql://voc:s3cret@127.0.0.1/voc")
-    assert DailyParams(database_url="postgresql://voc@127.0.0.1/voc").database_url.endswith("/voc")
+    assert DailyParams(database_url="postgresql://voc@127.0.0.1/voc").outputs.database_url.endswith("/voc")

@@ -38,7 +38,7 @@ def alerted_texts(texts: list[str], taxonomy) -> set[int]:
 
 @pytest.fixture(scope="module")
 def results():
-    taxonomy = load_taxonomy(RedlineParams.model_fields["taxonomy"].default)
+    taxonomy = load_taxonomy(RedlineParams().inputs.taxonomy)
     pos, neg = CASES["positives"], CASES["lookalikes"]
     hit = alerted_texts([c["text"] for c in pos] + [c["text"] for c in neg], taxonomy)
     caught = [i in hit for i in range(len(pos))]

@@ -21,7 +21,7 @@ def test_redline_flow_alerts_once_and_delivers(sample_dir, planted, tmp_path, pr
         second = redline_flow(params)
     finally:
         receiver.stop()
-    alerts = publish.read(params.database, "alerts")
+    alerts = publish.read(params.outputs.database, "alerts")
     # Every planted P0 report is either an alert or folded into one (same vehicle and category).
     assert first["new_alerts"] + first["duplicates"] >= 0.95 * planted["p0_total"]
     assert first["new_alerts"] == len(alerts) > 0 and first["delivery"]["sent"] == len(alerts)

@@ -48,9 +48,9 @@ def test_overlapping_scans_then_escalation_and_review(sample_dir, tmp_path, pref
 
         # 31 minutes later: every alert nobody acknowledged is escalated, once.
         later = datetime.now(timezone.utc).replace(tzinfo=None) + timedelta(minutes=31)
-        r = redline_flow(params.model_copy(update={"as_of": later}))
+        r = redline_flow(params.replace(as_of=later))
         assert r["escalated"] == len(alerts) - 2 and r["delivery"]["sent"] == len(alerts) - 2
-        r = redline_flow(params.model_copy(update={"as_of": later + timedelta(minutes=5)}))
+        r = redline_flow(params.replace(as_of=later + timedelta(minutes=5)))
         assert r["escalated"] == 0 and r["delivery"]["sent"] == 0
     escalated = {k.split(":")[0] for k in escalation.keys()}
     assert escalated == set(alerts["alert_id"]) - {first, second}

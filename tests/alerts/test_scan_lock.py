@@ -40,7 +40,7 @@ def test_scan_parameters_default_to_the_workspace_and_refuse_a_password(tmp_path
 
     with pytest.raises(ValidationError, match="password"):
         RedlineParams(database="postgresql+psycopg://voc:secret@127.0.0.1:5432/voc")
-    assert RedlineParams(database="postgresql+psycopg://voc@127.0.0.1:5432/voc").database.endswith("/voc")
+    assert RedlineParams(database="postgresql+psycopg://voc@127.0.0.1:5432/voc").outputs.database.endswith("/voc")
     monkeypatch.setenv("VOC_WORKSPACE", str(tmp_path))
     p = RedlineParams().in_workspace()
-    assert p.database == str(tmp_path / "voc.duckdb") and p.sources == tmp_path / "sample" / "sources.yaml"
+    assert p.outputs.database == str(tmp_path / "voc.duckdb") and p.inputs.sources == tmp_path / "sample" / "sources.yaml"

@@ -20,7 +20,7 @@ MIN_P0_RECALL = 0.95
 
 
 def q(params, sql):
-    with duckdb.connect(str(params.database), read_only=True) as con:
+    with duckdb.connect(str(params.outputs.database), read_only=True) as con:
         return con.execute(sql).df()
 
 
@@ -53,7 +53,7 @@ def test_personal_data_never_reaches_the_database(daily_runs):
 
 def test_category_precision_and_recall_on_ground_truth(daily_runs, joined):
     params, gt = joined
-    tax = load_taxonomy(params.taxonomy)
+    tax = load_taxonomy(params.inputs.taxonomy)
     pred = q(params, "SELECT DISTINCT feedback_id, category_id FROM mentions WHERE polarity = 'complaint'")
     table, overall = score_categories(pred, gt, tax.leaf_ids)
     print(table.round(3).to_string(), overall)  # the report, visible with pytest -s
@@ -113,7 +113,7 @@ def test_topics_have_chinese_labels_and_map_to_categories(daily_runs):
     assert not topics["keywords"].str.contains("远航|特斯拉|比亚迪|邮箱|手机号").any()  # car names and PII kept out
     assert (topics["status"] == "mapped").sum() >= 5
     mapped = topics[topics["status"] == "mapped"]
-    assert mapped["category_id"].isin(load_taxonomy(params.taxonomy).leaf_ids).all()
+    assert mapped["category_id"].isin(load_taxonomy(params.inputs.taxonomy).leaf_ids).all()
 
 
 def test_every_row_is_traceable(daily_runs):
@@ -133,6 +133,6 @@ def test_rerun_replaces_rows_and_reuses_the_saved_topic_model(daily_runs):
     assert second["table_rows"] == {k: v for k, v in first["table_rows"].items() if k != "topic_lineage"} | {"runs": 2}
     assert second["topic_model_version"] == first["topic_model_version"]
     assert second["embedding"]["embedded"] == 0  # every clause came from the cache
-    manifest = (params.models_dir / first["topic_model_version"] / "manifest.json").read_text(encoding="utf-8")
+    manifest = (params.outputs.models_dir / first["topic_model_version"] / "manifest.json").read_text(encoding="utf-8")
     assert first["embedder_id"] in manifest and first["taxonomy_version"] in manifest
-    assert (params.models_dir / first["topic_model_version"] / "bertopic" / "topic_embeddings.safetensors").exists()
+    assert (params.outputs.models_dir / first["topic_model_version"] / "bertopic" / "topic_embeddings.safetensors").exists()

@@ -19,7 +19,7 @@ def clauses(tmp_path_factory):
     out = tmp_path_factory.mktemp("dask-sample")
     write_sample(out, n_rows=500, seed=5)
     feedback = ingest_sources(load_sources(out / "sources.yaml")).feedback
-    taxonomy = load_taxonomy(DailyParams().taxonomy)
+    taxonomy = load_taxonomy(DailyParams().inputs.taxonomy)
     _, cl = to_clauses(feedback)
     return segment_clauses(cl, Segmenter(taxonomy.all_terms())), taxonomy
 

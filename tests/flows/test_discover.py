@@ -16,9 +16,9 @@ def discovered(daily_runs, tmp_path_factory):
 
     daily_params, _, _ = daily_runs
     work = tmp_path_factory.mktemp("discover")
-    shutil.copy(daily_params.database, work / "voc.duckdb")
-    shutil.copytree(daily_params.models_dir, work / "models")
-    params = DiscoverParams(database=work / "voc.duckdb", taxonomy=daily_params.taxonomy, models_dir=work / "models", cache_dir=daily_params.cache_dir,
+    shutil.copy(daily_params.outputs.database, work / "voc.duckdb")
+    shutil.copytree(daily_params.outputs.models_dir, work / "models")
+    params = DiscoverParams(database=work / "voc.duckdb", taxonomy=daily_params.inputs.taxonomy, models_dir=work / "models", cache_dir=daily_params.outputs.cache_dir,
                             review_dir=work / "review", as_of=date(2026, 9, 30))
     first = discover_flow(params)
     second = discover_flow(params)
@@ -31,7 +31,7 @@ def test_discover_flags_the_surge_and_writes_its_tables(discovered, planted):
     assert first["period"] == "2026-09-01"
     flagged = {(e["kind"], e["key"]) for e in first["emerging"]}
     assert ("category", planted["ota_surge"]["category"]) in flagged
-    with duckdb.connect(str(params.database), read_only=True) as con:
+    with duckdb.connect(str(params.outputs.database), read_only=True) as con:
         v = first["topic_model_version"]
         n_lineage = con.execute("SELECT count(*) FROM topic_lineage WHERE topic_model_version = ?", [v]).fetchone()[0]
         n_hier = con.execute("SELECT count(*) FROM topic_hierarchy WHERE topic_model_version = ?", [v]).fetchone()[0]
@@ -59,7 +59,7 @@ def test_a_second_refit_keeps_the_topic_ids(discovered):
 @pytest.mark.slow
 def test_daily_flow_publishes_topics_over_time(daily_runs):
     params, _, _ = daily_runs
-    with duckdb.connect(str(params.database), read_only=True) as con:
+    with duckdb.connect(str(params.outputs.database), read_only=True) as con:
         trend = con.execute("SELECT period, sum(clauses) AS c, max(period_feedback) AS f FROM fact_topic_trend GROUP BY 1").df()
         clauses = con.execute("SELECT period, count(*) AS c FROM clauses GROUP BY 1").df()
         feedback = con.execute("SELECT period, count(*) AS f FROM feedback GROUP BY 1").df()
@@ -72,7 +72,7 @@ def test_daily_flow_publishes_topics_over_time(daily_runs):
 def test_daily_fit_records_its_lineage_in_the_database(daily_runs):
     params, first, second = daily_runs
     version = first["topic_model_version"]
-    with duckdb.connect(str(params.database), read_only=True) as con:
+    with duckdb.connect(str(params.outputs.database), read_only=True) as con:
         lineage = con.execute("SELECT * FROM topic_lineage WHERE topic_model_version = ?", [version]).df()
         n_topics = con.execute("SELECT count(*) FROM topics WHERE topic_model_version = ? AND topic_id >= 0",
                                [version]).fetchone()[0]
@@ -82,7 +82,7 @@ def test_daily_fit_records_its_lineage_in_the_database(daily_runs):
     assert set(lineage["event"]) == {"new"} and lineage["topic_id"].is_unique
     assert second["topic_model_version"] == version
     assert (lineage["run_id"] == first["run_id"]).all()
-    assert (params.models_dir / version / "lineage.csv").exists()
+    assert (params.outputs.models_dir / version / "lineage.csv").exists()
 
 
 @pytest.mark.slow
@@ -95,14 +95,13 @@ def test_discovery_reads_and_writes_postgres(daily_runs, discovered, sample_dir,
     from tests.conftest import params_for
 
     daily_params, _, _ = daily_runs
-    pg_daily = params_for(sample_dir / "sources.yaml", tmp_path).model_copy(update={"database_url": postgres_url})
-    shutil.copytree(daily_params.models_dir, pg_daily.models_dir)  # start from the same topic model
+    pg_daily = params_for(sample_dir / "sources.yaml", tmp_path).replace(database_url=postgres_url)
+    shutil.copytree(daily_params.outputs.models_dir, pg_daily.outputs.models_dir)  # start from the same topic model
     daily(pg_daily)
     params, first, _ = discovered
     # The password travels in the environment, never in a parameter (the test server trusts loopback).
     monkeypatch.setenv("VOC_DATABASE_PASSWORD", "s3cret")
-    pg = params.model_copy(update={"database_url": postgres_url, "models_dir": tmp_path / "models",
-                                   "review_dir": tmp_path / "review"})
+    pg = params.replace(database_url=postgres_url, models_dir=tmp_path / "models", review_dir=tmp_path / "review")
     summary = discover_flow(pg)
     # Category tests depend only on the stored mentions: the same flags as on DuckDB.
     assert ({(e["key"]) for e in summary["emerging"] if e["kind"] == "category"}

@@ -61,13 +61,12 @@ def windowed(small_sample, tmp_path_factory, full_run, prefect_harness):
     from flows.daily import daily
 
     work = tmp_path_factory.mktemp("windows")
-    params = params_for(small_sample / "sources.yaml", work).model_copy(
-        update={"models_dir": full_run[0].models_dir})
-    first = daily(params.model_copy(update={"window_end": CUT}))
-    after_first = _rows(params.database, DETAILS + FACTS)
-    again = daily(params.model_copy(update={"window_end": CUT}))
-    after_again = _rows(params.database, DETAILS + FACTS)
-    second = daily(params.model_copy(update={"window_start": CUT}))
+    params = params_for(small_sample / "sources.yaml", work).replace(models_dir=full_run[0].outputs.models_dir)
+    first = daily(params.replace(window_end=CUT))
+    after_first = _rows(params.outputs.database, DETAILS + FACTS)
+    again = daily(params.replace(window_end=CUT))
+    after_again = _rows(params.outputs.database, DETAILS + FACTS)
+    second = daily(params.replace(window_start=CUT))
     return params, first, again, second, after_first, after_again
 
 
@@ -82,37 +81,36 @@ def test_a_window_takes_exactly_its_days(windowed, small_sample):
 def test_rerunning_a_window_leaves_row_counts_unchanged(windowed):
     params, _, _, _, after_first, after_again = windowed
     assert after_again == after_first
-    dup = _table(params.database, "SELECT feedback_id, count(*) n FROM feedback GROUP BY 1 HAVING n > 1")
+    dup = _table(params.outputs.database, "SELECT feedback_id, count(*) n FROM feedback GROUP BY 1 HAVING n > 1")
     assert dup.empty
 
 
 def test_two_windows_give_the_same_tables_as_one_run(windowed, full_run):
     params, *_ = windowed
     full = full_run[0]
-    assert _rows(params.database, DETAILS) == _rows(full.database, DETAILS)
+    assert _rows(params.outputs.database, DETAILS) == _rows(full.outputs.database, DETAILS)
     q = ("SELECT period, category_id, sum(complaints) AS c, sum(praise) AS p FROM fact_category_counts "
          "GROUP BY ALL ORDER BY ALL")
-    pd.testing.assert_frame_equal(_table(params.database, q), _table(full.database, q))
+    pd.testing.assert_frame_equal(_table(params.outputs.database, q), _table(full.outputs.database, q))
     q = "SELECT feedback_id, category_id, polarity FROM mentions ORDER BY ALL"
-    pd.testing.assert_frame_equal(_table(params.database, q), _table(full.database, q))
+    pd.testing.assert_frame_equal(_table(params.outputs.database, q), _table(full.outputs.database, q))
 
 
 def test_an_incremental_run_continues_from_the_watermark(small_sample, tmp_path, full_run, prefect_harness):
     from flows.daily import daily
 
-    params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
-        update={"models_dir": full_run[0].models_dir, "incremental": True})
-    one = daily(params.model_copy(update={"window_end": date(2026, 5, 1)}))
+    params = params_for(small_sample / "sources.yaml", tmp_path).replace(
+        models_dir=full_run[0].outputs.models_dir, incremental=True)
+    one = daily(params.replace(window_end=date(2026, 5, 1)))
     assert one["window"] == "..2026-05-01"
-    two = daily(params.model_copy(update={"window_end": date(2026, 8, 1)}))
+    two = daily(params.replace(window_end=date(2026, 8, 1)))
     assert two["window"] == "2026-05-01..2026-08-01"
     assert two["in_window"] == _accepted_between(small_sample, date(2026, 5, 1), date(2026, 8, 1))
-    nothing = daily(params.model_copy(update={"window_end": date(2026, 8, 1)}))
+    nothing = daily(params.replace(window_end=date(2026, 8, 1)))
     assert nothing == {"skipped": True, "window": "2026-08-01..2026-08-01", "watermark": "2026-08-01"}
     # a backfill of an older window does not move the watermark back
-    daily(params.model_copy(update={"window_start": date(2026, 5, 1), "window_end": date(2026, 6, 1),
-                                    "incremental": False}))
-    wm = _table(params.database, "SELECT watermark FROM watermarks")["watermark"]
+    daily(params.replace(window_start=date(2026, 5, 1), window_end=date(2026, 6, 1), incremental=False))
+    wm = _table(params.outputs.database, "SELECT watermark FROM watermarks")["watermark"]
     assert wm.tolist() == [pd.Timestamp("2026-08-01")]
 
 
@@ -122,8 +120,8 @@ def test_a_failed_run_resumes_from_its_last_completed_stage(small_sample, tmp_pa
     import flows.scoring as scoring_mod
     from prefect import task
 
-    params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
-        update={"models_dir": full_run[0].models_dir, "partition_rows": 500})
+    params = params_for(small_sample / "sources.yaml", tmp_path).replace(
+        models_dir=full_run[0].outputs.models_dir, partition_rows=500)
     calls = {"ingest": 0, "embed": 0}
     real_ingest, real_embed = daily_mod.ingest_sources, scoring_mod.embed_cached
 
@@ -148,15 +146,15 @@ def test_a_failed_run_resumes_from_its_last_completed_stage(small_sample, tmp_pa
         daily_mod.daily(params)
     partitions = calls["embed"]
     assert calls["ingest"] == 1 and partitions > 1
-    assert not params.database.exists()  # nothing was written
-    assert any(params.results_dir.iterdir())  # the completed stages were kept for the re-run
+    assert not params.outputs.database.exists()  # nothing was written
+    assert any(params.outputs.results_dir.iterdir())  # the completed stages were kept for the re-run
 
     monkeypatch.setattr(daily_mod, "topics", real_topics)
     summary = daily_mod.daily(params)
     assert calls == {"ingest": 1, "embed": partitions}  # nothing before the crash ran again
-    assert _rows(params.database, DETAILS) == _rows(full_run[0].database, DETAILS)
+    assert _rows(params.outputs.database, DETAILS) == _rows(full_run[0].outputs.database, DETAILS)
     assert summary["accepted"] == full_run[1]["accepted"]
-    assert sorted(p.name for p in params.results_dir.iterdir()) == []  # a completed run leaves none behind
+    assert sorted(p.name for p in params.outputs.results_dir.iterdir()) == []  # a completed run leaves none behind
 
 
 def test_a_crash_inside_the_write_leaves_the_window_as_it_was(small_sample, tmp_path, full_run, prefect_harness,
@@ -164,10 +162,10 @@ def test_a_crash_inside_the_write_leaves_the_window_as_it_was(small_sample, tmp_
     import flows.daily as daily_mod
     from pipeline.store.duckdb_store import DuckDBStore
 
-    params = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
-        update={"models_dir": full_run[0].models_dir, "window_end": CUT})
+    params = params_for(small_sample / "sources.yaml", tmp_path).replace(
+        models_dir=full_run[0].outputs.models_dir, window_end=CUT)
     daily_mod.daily(params)
-    before = _rows(params.database, DETAILS + FACTS)
+    before = _rows(params.outputs.database, DETAILS + FACTS)
     real = DuckDBStore._replace
 
     def dying(self, con, name, df, lineage, scope=None):
@@ -178,7 +176,7 @@ def test_a_crash_inside_the_write_leaves_the_window_as_it_was(small_sample, tmp_
     monkeypatch.setattr(DuckDBStore, "_replace", dying)
     with pytest.raises(OSError, match="disk full"):
         daily_mod.daily(params)
-    assert _rows(params.database, DETAILS + FACTS) == before
+    assert _rows(params.outputs.database, DETAILS + FACTS) == before
 
 
 def test_two_runs_on_one_database_cannot_interleave(tmp_path):
@@ -231,13 +229,12 @@ def _hold(db, ready, release):
 def test_a_backfill_in_windows_gives_the_tables_of_one_run(small_sample, tmp_path, full_run, prefect_harness):
     from flows.backfill import BackfillParams, backfill
 
-    daily = params_for(small_sample / "sources.yaml", tmp_path).model_copy(
-        update={"models_dir": full_run[0].models_dir})
+    daily = params_for(small_sample / "sources.yaml", tmp_path).replace(models_dir=full_run[0].outputs.models_dir)
     runs = backfill(BackfillParams(start=date(2026, 1, 1), end=date(2027, 1, 1), step_days=120, daily=daily))
     assert [r["window"] for r in runs] == ["2026-01-01..2026-05-01", "2026-05-01..2026-08-29",
                                            "2026-08-29..2026-12-27", "2026-12-27..2027-01-01"]
     assert sum(r["in_window"] for r in runs) == full_run[1]["accepted"]
-    assert _rows(daily.database, DETAILS) == _rows(full_run[0].database, DETAILS)
+    assert _rows(daily.outputs.database, DETAILS) == _rows(full_run[0].outputs.database, DETAILS)
 
 
 def test_a_backfill_that_ends_before_it_starts_is_refused():

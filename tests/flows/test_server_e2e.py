@@ -192,9 +192,11 @@ def sample(tmp_path_factory):
 
 def _params(sample_dir: Path, work: Path) -> dict:
     return {
-        "workspace": str(work), "sources": str(sample_dir / "sources.yaml"), "database": str(work / "voc.duckdb"),
-        "parquet_dir": str(work / "out"), "models_dir": str(work / "models"), "cache_dir": str(work / "cache"),
-        "results_dir": str(work / "results"), "report_dir": str(work / "reports"), "partition_rows": 600,
+        "inputs": {"sources": str(sample_dir / "sources.yaml")},
+        "outputs": {"workspace": str(work), "database": str(work / "voc.duckdb"), "parquet_dir": str(work / "out"),
+                    "models_dir": str(work / "models"), "cache_dir": str(work / "cache"),
+                    "results_dir": str(work / "results"), "report_dir": str(work / "reports")},
+        "runtime": {"partition_rows": 600},
     }
 
 
@@ -225,8 +227,10 @@ def test_voc_deploy_registers_every_deployment_of_prefect_yaml_with_china_time_s
     assert daily["schedules"][0]["schedule"] == {"cron": "0 2 * * *", "timezone": "Asia/Shanghai", "day_or": True}
     # the parameter form the UI shows is the pydantic model, with its fields and descriptions
     schema = daily["parameter_openapi_schema"]
-    fields = schema["definitions"]["DailyParams"]["properties"]
-    assert {"window_start", "window_end", "incremental", "runner", "dask_address"} <= set(fields)
+    groups = schema["definitions"]["DailyParams"]["properties"]
+    assert list(groups) == ["inputs", "window", "models", "outputs", "runtime"]  # one form section each
+    assert {"start", "end", "incremental"} <= set(schema["definitions"]["RunWindow"]["properties"])
+    assert {"runner", "dask_address"} <= set(schema["definitions"]["Runtime"]["properties"])
     # the UI the README points to is served by the same server
     ui = httpx.get(api.removesuffix("/api") + "/", timeout=30)
     assert ui.status_code == 200 and "<html" in ui.text.lower()

@@ -62,4 +62,4 @@ def test_changing_the_period_grain_of_a_database_is_refused(tmp_path, prefect_ha
     params = params_for(src, tmp_path)
     daily(params)
     with pytest.raises(InputError, match="holds \\['month'\\] periods"):
-        daily(params.model_copy(update={"period": Period.week}))
+        daily(params.replace(period=Period.week))

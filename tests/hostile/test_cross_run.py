@@ -57,13 +57,13 @@ def test_export_overwritten_in_place_keeps_the_first_days_rows(tmp_path: Path, p
     daily(params)
     _export(tmp_path, day2)  # the same path, the next day's content
     second = daily(params)
-    ids, quarantined = _stored(params.database)
+    ids, quarantined = _stored(params.outputs.database)
     assert len(ids) == 60 and quarantined == 5  # 30 + 2 from day 1, 30 + 3 from day 2
     assert (second["input_rows"], second["accepted"], second["quarantined"]) == (33, 30, 3)
     # one ingest_counts row per delivery, each reconciling
-    counts = _query(params.database, "SELECT input_rows, accepted, quarantined FROM ingest_counts ORDER BY 1")
+    counts = _query(params.outputs.database, "SELECT input_rows, accepted, quarantined FROM ingest_counts ORDER BY 1")
     assert counts == [(32, 30, 2), (33, 30, 3)]
-    volume = _query(params.database, "SELECT sum(feedback) FROM fact_feedback_volume")[0][0]
+    volume = _query(params.outputs.database, "SELECT sum(feedback) FROM fact_feedback_volume")[0][0]
     assert volume == 60
 
 
@@ -72,9 +72,9 @@ def test_same_export_run_twice_changes_nothing(tmp_path: Path, prefect_harness) 
 
     params = params_for(_export(tmp_path, _rows(date(2026, 9, 1), 0, 20, bad=2)), tmp_path)
     daily(params)
-    before = (_stored(params.database), _query(params.database, "SELECT count(*) FROM ingest_counts"))
+    before = (_stored(params.outputs.database), _query(params.outputs.database, "SELECT count(*) FROM ingest_counts"))
     daily(params)
-    assert (_stored(params.database), _query(params.database, "SELECT count(*) FROM ingest_counts")) == before
+    assert (_stored(params.outputs.database), _query(params.outputs.database, "SELECT count(*) FROM ingest_counts")) == before
 
 
 def test_appended_export_stores_each_row_once(tmp_path: Path, prefect_harness) -> None:
@@ -85,9 +85,9 @@ def test_appended_export_stores_each_row_once(tmp_path: Path, prefect_harness) -
     daily(params)
     _export(tmp_path, day1 + _rows(date(2026, 9, 2), 100, 25))  # the export grows
     daily(params)
-    ids, _ = _stored(params.database)
+    ids, _ = _stored(params.outputs.database)
     assert len(ids) == 45
-    assert _query(params.database, "SELECT count(*) FROM feedback")[0][0] == 45
+    assert _query(params.outputs.database, "SELECT count(*) FROM feedback")[0][0] == 45
 
 
 def test_replace_window_deletes_rows_the_source_no_longer_holds(tmp_path: Path, prefect_harness) -> None:
@@ -98,25 +98,25 @@ def test_replace_window_deletes_rows_the_source_no_longer_holds(tmp_path: Path, 
     daily(params)
     _export(tmp_path, rows[:15])  # a corrected re-export of the day, without five rows
     window = {"window_start": date(2026, 9, 1), "window_end": date(2026, 9, 2)}
-    daily(params.model_copy(update=window))  # default: the five stay
-    assert len(_stored(params.database)[0]) == 20
-    daily(params.model_copy(update={**window, "replace_window": True}))
-    assert len(_stored(params.database)[0]) == 15
+    daily(params.replace(**window))  # default: the five stay
+    assert len(_stored(params.outputs.database)[0]) == 20
+    daily(params.replace(**window, replace_window=True))
+    assert len(_stored(params.outputs.database)[0]) == 15
 
 
 def test_late_rows_are_stored_by_an_incremental_run(tmp_path: Path, prefect_harness) -> None:
     from flows.daily import daily
 
     rows = _rows(date(2026, 9, 1), 0, 10) + _rows(date(2026, 9, 2), 100, 10)
-    params = params_for(_export(tmp_path, rows), tmp_path).model_copy(update={"incremental": True})
-    first = daily(params.model_copy(update={"window_end": date(2026, 9, 3)}))
+    params = params_for(_export(tmp_path, rows), tmp_path).replace(incremental=True)
+    first = daily(params.replace(window_end=date(2026, 9, 3)))
     assert first["in_window"] == 20
     late = _rows(date(2026, 9, 1), 500, 4)  # created on the 1st, delivered after the watermark
     _export(tmp_path, rows + late + _rows(date(2026, 9, 3), 200, 6))
-    second = daily(params.model_copy(update={"window_end": date(2026, 9, 4)}))
+    second = daily(params.replace(window_end=date(2026, 9, 4)))
     assert second["window"] == "2026-09-03..2026-09-04"
     assert second["late_rows"] == 4 and second["in_window"] == 10
-    ids, _ = _stored(params.database)
+    ids, _ = _stored(params.outputs.database)
     assert len(ids) == 30
     # the late rows count in their own period (September, month grain), next to the day-1 rows
-    assert _query(params.database, "SELECT sum(feedback) FROM fact_feedback_volume")[0][0] == 30
+    assert _query(params.outputs.database, "SELECT sum(feedback) FROM fact_feedback_volume")[0][0] == 30

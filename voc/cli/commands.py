@@ -76,13 +76,13 @@ def _run_daily(**kwargs) -> dict:
         params = DailyParams(**{k: v for k, v in kwargs.items() if v is not None}).in_workspace()
     except ValidationError as exc:
         for e in exc.errors():
-            console.print(f"[bold red]error:[/] --{'-'.join(str(x) for x in e['loc']).replace('_', '-')}: {e['msg']} "
+            console.print(f"[bold red]error:[/] --{DailyParams.flat_key(e['loc']).replace('_', '-')}: {e['msg']} "
                           f"(got {e.get('input')!r})")
         raise typer.Exit(2) from None
     try:
         # Configuration errors are reported before any work starts, without a traceback.
-        load_taxonomy([params.taxonomy, *params.taxonomy_overlays])
-        load_sources(params.sources)
+        load_taxonomy([params.inputs.taxonomy, *params.inputs.taxonomy_overlays])
+        load_sources(params.inputs.sources)
         _preflight(params)
     except VocError as exc:
         console.print(f"[bold red]error:[/] {exc}")
@@ -98,7 +98,7 @@ def _run_daily(**kwargs) -> dict:
     if summary.get("skipped"):
         console.print(f"nothing to do: window {summary['window']} is empty (watermark {summary['watermark']})")
         return summary
-    _print_summary(summary, params.database_url or params.database)
+    _print_summary(summary, params.outputs.target)
     return summary
 
 
@@ -106,14 +106,15 @@ def _preflight(params) -> None:
     """Fail before any work when an output cannot be written or the database refuses the login."""
     import tempfile
 
-    for folder in {params.workspace, params.database.parent, params.parquet_dir, params.report_dir}:
+    out = params.outputs
+    for folder in {out.workspace, out.database.parent, out.parquet_dir, out.report_dir}:
         folder.mkdir(parents=True, exist_ok=True)
         with tempfile.NamedTemporaryFile(dir=folder, prefix=".voc-write-check-"):
             pass
-    if params.database_url:
+    if out.database_url:
         from pipeline.store.urls import engine_for
 
-        with engine_for(params.database_url).connect():
+        with engine_for(out.database_url).connect():
             pass
 
 

@@ -54,7 +54,7 @@ def discover(
     console.print(f"topic model [bold]{summary['topic_model_version']}[/]: {summary['topics']} topics fitted on "
                   f"{summary['window_clauses']} clauses; lineage {summary['lineage_events']}")
     console.print(f"emerging in {summary['period']}: {len(summary['emerging'])}")
-    _print_emerging(params.database_url or params.database, summary["period"])
+    _print_emerging(params.outputs.target, summary["period"])
     console.print(f"review file: [bold]{summary['review_file']}[/]")
 
 
