@@ -111,8 +111,8 @@ def _transient(task, task_run, state) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
-def ingest(sources: Path):
-    return ingest_sources(load_sources(sources))
+def ingest(sources: Path, known_sha256: frozenset = frozenset(), stored_ids: frozenset = frozenset()):
+    return ingest_sources(load_sources(sources), known_sha256=known_sha256, stored_ids=stored_ids)
 
 
 @task(cache_policy=NO_CACHE)
@@ -250,10 +250,17 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         }
         # Incremental runs go by arrival: rows created before the watermark that are not stored yet
         # (a late export) are processed too, in their own period.
-        stored_ids = frozenset(publish.stored_values(_target(params), "feedback", "feedback_id")) \
-            if params.incremental and window.start is not None else frozenset()
+        # Inbox folders: a file whose content was ingested and stored before is not read again
+        # (unless the run replaces a window, which rebuilds it from everything the sources hold).
+        inbox = not params.replace_window and any(s.path and Path(s.path).is_dir() for s in sources.sources)
+        incremental = params.incremental and window.start is not None
+        stored = frozenset(publish.stored_values(_target(params), "feedback", "feedback_id")) \
+            if incremental or inbox else frozenset()
+        stored_ids = stored if incremental else frozenset()
+        known = frozenset(publish.stored_values(_target(params), "ingest_counts", "file_sha256")) \
+            if inbox else frozenset()
         lap("setup")
-        result = resumable(ingest, "ingest")(params.sources)
+        result = resumable(ingest, "ingest")(params.sources, known, stored if inbox else frozenset())
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
             result.feedback, window, taxonomy, params.period, params.segmenter, stored_ids)
@@ -295,6 +302,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "in_window": len(feedback),
             "late_rows": int(late_rows(feedback, window, stored_ids).sum()),
             "quarantined": len(result.quarantine),
+            "deliveries_skipped": len(result.skipped),
             "clauses": len(clauses),
             "embedding": scored.stats,
             "complaint_mentions": int((mentions["polarity"] == "complaint").sum()),
