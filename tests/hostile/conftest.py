@@ -29,6 +29,25 @@ def time_limit(request):
     signal.signal(signal.SIGALRM, previous)
 
 
+@pytest.fixture(autouse=True)
+def error_line(monkeypatch, record_property):
+    """Record the last bad-input error a case raised (the `error:` line the CLI would print)."""
+    from pipeline.errors import InputError
+
+    raised: list[str] = []
+    init = InputError.__init__
+
+    def recording(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        raised.append(str(self))
+
+    monkeypatch.setattr(InputError, "__init__", recording)
+    yield
+    if raised:
+        record_property("error", raised[-1].splitlines()[0])
+        assert len(raised[-1].splitlines()) == 1 or "more problem(s)" in raised[-1], raised[-1]
+
+
 @pytest.fixture()
 def audit(record_property):
     """audit(rows_in=, accepted=, quarantined=, lost=0, error=None): record and check one outcome."""

@@ -40,7 +40,7 @@ def _load(tmp_path: Path, url: str, monkeypatch, what: str = "table: tickets"):
 DAY = dt.datetime(2026, 9, 1, 9, 30)
 
 
-def test_table_rows_become_feedback_and_quarantine(tmp_path, postgres_url, monkeypatch) -> None:  # noqa: F811
+def test_table_rows_become_feedback_and_quarantine(tmp_path, postgres_url, monkeypatch, audit) -> None:  # noqa: F811
     _tickets(postgres_url, [(1, DAY, "车机卡顿严重", 9, None), (2, DAY, "", 3, None),
                             (3, None, "底盘异响", 12, None), (4, DAY, "刹车有异响，电话13812345678", 7, None)])
     result = ingest_sources(_load(tmp_path, postgres_url, monkeypatch))
@@ -59,6 +59,7 @@ def test_table_rows_become_feedback_and_quarantine(tmp_path, postgres_url, monke
     third = ingest_sources(_load(tmp_path, postgres_url, monkeypatch))
     assert third.counts["file_sha256"].iloc[0] != result.counts["file_sha256"].iloc[0]
     assert len(third.feedback) == 3
+    audit(rows_in=5, accepted=len(third.feedback), quarantined=len(third.quarantine))
 
 
 def test_query_source(tmp_path, postgres_url, monkeypatch) -> None:  # noqa: F811
@@ -87,14 +88,14 @@ def test_a_query_cannot_change_the_database(tmp_path, postgres_url, monkeypatch)
     ],
     ids=["no table", "bad query", "missing column", "no url", "unreachable"],
 )
-def test_errors_are_one_line_naming_the_source(tmp_path, postgres_url, monkeypatch, what, env, expected) -> None:  # noqa: F811
+def test_errors_are_one_line_naming_the_source(tmp_path, postgres_url, monkeypatch, what, env, expected, audit) -> None:  # noqa: F811
     _tickets(postgres_url, [(1, DAY, "车机卡顿", 9, None)])
     config = _load(tmp_path, postgres_url, monkeypatch, what)
     if env is not None:
         monkeypatch.setenv("VOC_TEST_TICKETS_URL", env)
     with pytest.raises(InputError, match=expected) as info:
         ingest_sources(config)
-    assert "\n" not in str(info.value)
+    audit(error=str(info.value))
 
 
 def test_binary_text_that_is_not_utf8(tmp_path, postgres_url, monkeypatch) -> None:  # noqa: F811
