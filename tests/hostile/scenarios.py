@@ -94,6 +94,12 @@ def outcome(target: str | Path, delivered: set[str], started: float) -> Outcome:
         "ingest_counts": sorted(zip(counts["input_rows"].astype(int), counts["accepted"].astype(int),
                                     counts["quarantined"].astype(int))),
         "feedback_volume": int(volume["feedback"].sum()),
+        "clauses": len(table(target, "clauses")),
+        "mentions": sorted(zip(*(table(target, "mentions")[c] for c in ("clause_id", "category_id", "polarity")))),
+        "category_counts": sorted(
+            (str(pd.Timestamp(r.period).date()), r.category_id, int(r.complaints), int(r.praise))
+            for r in table(target, "fact_category_counts").itertuples()),
+        "runs": len(table(target, "runs")),
         "periods": sorted(str(pd.Timestamp(p).date()) for p in volume["period"].unique()),
     }
     return Outcome(delivered, accepted, quarantined & delivered, time.perf_counter() - started, snapshot)

@@ -112,3 +112,30 @@ def test_mapping_errors(tmp_path) -> None:
     (tmp_path / "sources.yaml").write_text(SOURCES.format(what="table: a\n    query: SELECT 1"), encoding="utf-8")
     with pytest.raises(InputError, match=r"field 'table': give exactly one of table and query"):
         load_sources(tmp_path / "sources.yaml")
+
+
+@pytest.mark.slow
+def test_arrival_model_with_late_tickets(tmp_path, postgres_url, monkeypatch, prefect_harness, audit) -> None:  # noqa: F811
+    """Incremental runs over a ticket table: a ticket entered after the watermark for an earlier day is stored."""
+    from flows.daily import daily
+    from tests.conftest import params_for
+    from tests.hostile.scenarios import table
+
+    day = [(i, dt.datetime(2026, 9, 1 + i % 2, 10), "车机卡顿严重" if i % 3 else "", 8, None) for i in range(1, 13)]
+    _tickets(postgres_url, day)
+    _load(tmp_path, postgres_url, monkeypatch)
+    params = params_for(tmp_path / "sources.yaml", tmp_path).model_copy(update={"incremental": True})
+    daily(params.model_copy(update={"window_end": dt.date(2026, 9, 3)}))
+    _tickets(postgres_url, [(100, dt.datetime(2026, 9, 1, 15), "底盘异响", 6, None),  # late, for the 1st
+                            (101, dt.datetime(2026, 9, 3, 9), "刹车有异响", 7, None)])
+    second = daily(params.model_copy(update={"window_end": dt.date(2026, 9, 4)}))
+    assert second["late_rows"] == 1 and second["in_window"] == 2
+    third = daily(params.model_copy(update={"window_end": dt.date(2026, 9, 4)}))  # nothing new
+    assert third.get("skipped") or third["in_window"] == 0
+    db = params.database
+    stored, quarantined = set(table(db, "feedback")["feedback_id"]), table(db, "quarantine")
+    assert stored == {f"tickets:{i}" for i in (*range(1, 13), 100, 101) if i % 3 or i >= 100}
+    # kept per delivery: the four empty tickets, once for each content of the table that was read
+    assert quarantined["raw_id"].nunique() == 4 and set(quarantined["reason"]) == {"empty_text"}
+    assert len(quarantined) == 8 and quarantined["file_sha256"].nunique() == 2
+    audit(rows_in=14, accepted=len(stored), quarantined=quarantined["raw_id"].nunique())
