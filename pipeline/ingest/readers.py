@@ -166,7 +166,7 @@ def _bad_bytes(raw: bytes, exc: UnicodeDecodeError) -> str:
 
 def _format_hint(raw: bytes) -> str:
     if raw.startswith(b"PK\x03\x04"):
-        return " The file looks like an Excel workbook or zip archive; export it as CSV."
+        return " The file looks like an Excel workbook or zip archive; for a workbook set `format: xlsx`."
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return " The file starts with a UTF-16 byte-order mark; set encoding: utf-16."
     return ""

@@ -97,3 +97,11 @@ def test_values_beyond_the_header_are_an_error(tmp_path: Path) -> None:
     (tmp_path / "sources.yaml").write_text(SOURCES.format(extra=""), encoding="utf-8")
     with pytest.raises(InputError, match=r"export.xlsx\[Sheet\]:2: 1 value\(s\) beyond the header's 4 columns"):
         ingest_sources(load_sources(tmp_path / "sources.yaml"))
+
+
+def test_a_workbook_mapped_as_csv_gets_a_hint(tmp_path: Path) -> None:
+    _workbook(tmp_path / "export.xlsx")
+    (tmp_path / "sources.yaml").write_text(
+        SOURCES.format(extra="").replace("format: xlsx", "format: csv"), encoding="utf-8")
+    with pytest.raises(InputError, match=r"looks like an Excel workbook or zip archive; for a workbook set `format: xlsx`"):
+        ingest_sources(load_sources(tmp_path / "sources.yaml"))
