@@ -51,8 +51,8 @@ def _transient(task, task_run, state) -> bool:
 
 
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
-def ingest(sources: Path):
-    return ingest_sources(load_sources(sources))
+def ingest(sources: Path, known_sha256: frozenset = frozenset(), stored_ids: frozenset = frozenset()):
+    return ingest_sources(load_sources(sources), known_sha256=known_sha256, stored_ids=stored_ids)
 
 
 @task(cache_policy=NO_CACHE)
@@ -187,10 +187,17 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         }
         # Incremental runs go by arrival: rows created before the watermark that are not stored yet
         # (a late export) are processed too, in their own period.
-        stored_ids = frozenset(publish.stored_values(out.target, "feedback", "feedback_id")) \
-            if params.window.incremental and window.start is not None else frozenset()
+        # Inbox folders: a file whose content was ingested and stored before is not read again
+        # (unless the run replaces a window, which rebuilds it from everything the sources hold).
+        inbox = not params.window.replace and any(s.path and Path(s.path).is_dir() for s in sources.sources)
+        incremental = params.window.incremental and window.start is not None
+        stored = frozenset(publish.stored_values(out.target, "feedback", "feedback_id")) \
+            if incremental or inbox else frozenset()
+        stored_ids = stored if incremental else frozenset()
+        known = frozenset(publish.stored_values(out.target, "ingest_counts", "file_sha256")) \
+            if inbox else frozenset()
         lap("setup")
-        result = resumable(ingest, "ingest")(inputs.sources)
+        result = resumable(ingest, "ingest")(inputs.sources, known, stored if inbox else frozenset())
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
             result.feedback, window, taxonomy, params.window.period, models.segmenter, stored_ids)
@@ -232,6 +239,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
             "in_window": len(feedback),
             "late_rows": int(late_rows(feedback, window, stored_ids).sum()),
             "quarantined": len(result.quarantine),
+            "deliveries_skipped": len(result.skipped),
             "clauses": len(clauses),
             "embedding": scored.stats,
             "complaint_mentions": int((mentions["polarity"] == "complaint").sum()),

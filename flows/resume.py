@@ -20,7 +20,8 @@ from filelock import FileLock, Timeout
 
 import pipeline
 from pipeline.errors import VocError
-from pipeline.ingest.mapping import SourcesConfig
+from pipeline.ingest.inbox import content_digest
+from pipeline.ingest.mapping import SourceFormat, SourcesConfig
 from pipeline.ingest.readers import resolve_path
 from pipeline.windows import Window
 
@@ -54,6 +55,10 @@ def run_key(sources: SourcesConfig, window: Window, parts: dict[str, object]) ->
     h = hashlib.blake2b(digest_size=12)
     h.update(f"voc-pipeline {pipeline.__version__}\n".encode())
     for spec in sources.sources:
+        if spec.format == SourceFormat.SQL or Path(spec.path).is_dir():
+            # A database or an inbox folder: the fingerprint of what it delivers now.
+            h.update(f"{spec.name}\t{content_digest(spec)}\n".encode())
+            continue
         path = resolve_path(spec, None)
         h.update(f"{spec.name}\t{path}\t{_file_digest(path)}\n".encode())
     h.update(f"window\t{window.key}\n".encode())

@@ -2,8 +2,8 @@
 
 `load_sources` reads the YAML file, validates it with the pydantic models below and, on any
 mistake, raises `InputError` naming the file, the line of the offending entry and the field, and
-saying what was expected (`sources.yaml:14: field 'format': expected one of csv, jsonl, parquet;
-got 'xlsx'`). Unknown keys are errors, so a typo never passes silently.
+saying what was expected (`sources.yaml:14: field 'format': expected one of csv, jsonl, parquet,
+xlsx, sql; got 'xls'`). Unknown keys are errors, so a typo never passes silently.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ class SourceFormat(StrEnum):
     CSV = "csv"
     JSONL = "jsonl"
     PARQUET = "parquet"
+    XLSX = "xlsx"  # Excel workbook (also .xlsm, .xls, .ods: the reader handles them alike)
+    SQL = "sql"  # a table or query of a database, through SQLAlchemy
 
 
 # Built from schema.CHANNELS so the two can never disagree.
@@ -74,14 +76,30 @@ class ColumnMap(BaseModel):
 
 
 class SourceSpec(BaseModel):
-    """One input file and how its columns map onto the canonical feedback schema."""
+    """One input (a file, an inbox folder of files, or a database table or query) and how its
+    columns map onto the canonical feedback schema.
+
+    `path` naming a folder makes the source an inbox: every file in it matching `pattern` is one
+    delivery, read once per content fingerprint (see pipeline/ingest/inbox.py).
+    """
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     # Becomes the feedback_id prefix "<name>:<id>", so no ':' (it would make ids ambiguous).
     name: Annotated[StrictStr, Field(min_length=1, pattern=r"^[A-Za-z0-9_\-]+$")]
-    path: Annotated[StrictStr, Field(min_length=1)]
+    path: Annotated[StrictStr, Field(min_length=1)] | None = None
     format: SourceFormat
+    pattern: Annotated[StrictStr, Field(min_length=1)] | None = None  # inbox: file name glob
+    # xlsx: the sheet by name, or by position (1 = first); default the first sheet.
+    sheet: Annotated[StrictStr, Field(min_length=1)] | Annotated[int, Field(ge=1)] | None = None
+    # xlsx: the 1-based row holding the column names (title rows above it are skipped).
+    header_row: Annotated[int, Field(ge=1, le=1000)] = 1
+    # sql: the database as a SQLAlchemy URL, or the name of an environment variable holding it
+    # (keeps a password out of the file); and either a table or a SELECT query.
+    url: Annotated[StrictStr, Field(min_length=1)] | None = None
+    url_env: Annotated[StrictStr, Field(min_length=1)] | None = None
+    table: Annotated[StrictStr, Field(min_length=1)] | None = None
+    query: Annotated[StrictStr, Field(min_length=1)] | None = None
     channel: Channel  # type: ignore[valid-type]
     encoding: StrictStr | None = None
     date_format: StrictStr | None = None
@@ -113,8 +131,28 @@ class SourceSpec(BaseModel):
 
     @model_validator(mode="after")
     def _encoding_only_for_text(self) -> SourceSpec:
-        if self.encoding is not None and self.format == SourceFormat.PARQUET:
+        if self.encoding is not None and self.format not in (SourceFormat.CSV, SourceFormat.JSONL):
             raise _located("encoding", "only applies to csv and jsonl sources; remove it")
+        return self
+
+    @model_validator(mode="after")
+    def _fields_of_the_format(self) -> SourceSpec:
+        is_sql, is_xlsx = self.format == SourceFormat.SQL, self.format == SourceFormat.XLSX
+        for field in ("url", "url_env", "table", "query"):
+            if getattr(self, field) is not None and not is_sql:
+                raise _located(field, "only applies to sql sources; remove it")
+        for field in ("sheet", "header_row"):
+            if field in self.model_fields_set and not is_xlsx:
+                raise _located(field, "only applies to xlsx sources; remove it")
+        if is_sql:
+            if self.path is not None or self.pattern is not None:
+                raise _located("path", "a sql source reads a database: give url (or url_env) and table or query")
+            if (self.url is None) == (self.url_env is None):
+                raise _located("url", "give exactly one of url and url_env")
+            if (self.table is None) == (self.query is None):
+                raise _located("table", "give exactly one of table and query")
+        elif self.path is None:
+            raise _located("path", "required field missing (the file, or the inbox folder)")
         return self
 
 
@@ -261,5 +299,5 @@ def load_sources(path: str | Path) -> SourcesConfig:
     if problems or config is None:
         raise _error(doc, problems, explicit_lines)
     base = Path(path).resolve().parent
-    resolved = [s.model_copy(update={"path": str(base / s.path)}) for s in config.sources]
+    resolved = [s.model_copy(update={"path": str(base / s.path)}) if s.path else s for s in config.sources]
     return config.model_copy(update={"sources": resolved})

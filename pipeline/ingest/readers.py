@@ -3,7 +3,7 @@
 Every value is read as text (ids like 007 keep their leading zeros); empty values become missing.
 A `source_line` column holds the 1-based physical line of the row's first line in a CSV file (the
 header is line 1; a quoted field with line breaks makes a row span several lines), the line number
-in a JSONL file, or the 1-based row number in a Parquet file.
+in a JSONL file, the 1-based row number in a Parquet file, or the sheet row in an Excel workbook.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.errors import InputError
+from pipeline.ingest.excel import read_xlsx
 from pipeline.ingest.mapping import SourceFormat, SourceSpec
 
 SOURCE_LINE = "source_line"
@@ -50,11 +51,19 @@ def read_source(spec: SourceSpec, base_dir: str | Path | None = None) -> pd.Data
         InputError: missing or unreadable file, undecodable bytes, malformed CSV/JSONL line, or a
             mapped column absent from the file; with file, line and column where known.
     """
+    if spec.format == SourceFormat.SQL:
+        raise ValueError("a sql source is read by pipeline.ingest.sqlsource.read_sql")
     path = resolve_path(spec, base_dir)
     if not path.is_file():
         raise InputError(f"file not found (source '{spec.name}')", file=path)
     if spec.format == SourceFormat.PARQUET:
         df, header_line = _read_parquet(path), None
+    elif spec.format == SourceFormat.XLSX:
+        header, rows, numbers, where = read_xlsx(path, spec)
+        columns = _unique_names([h.strip() for h in header])
+        values = list(zip(*rows)) if rows else [()] * len(columns)
+        df = _frame(columns, values, numbers, where)
+        path, header_line = where, spec.header_row  # errors name the sheet: file.xlsx[工单]:3
     else:
         raw = path.read_bytes()
         text = decode_text(raw, spec.encoding, path, spec.name).removeprefix("\ufeff")
@@ -157,7 +166,7 @@ def _bad_bytes(raw: bytes, exc: UnicodeDecodeError) -> str:
 
 def _format_hint(raw: bytes) -> str:
     if raw.startswith(b"PK\x03\x04"):
-        return " The file looks like an Excel workbook or zip archive; export it as CSV."
+        return " The file looks like an Excel workbook or zip archive; for a workbook set `format: xlsx`."
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         return " The file starts with a UTF-16 byte-order mark; set encoding: utf-16."
     return ""
@@ -301,7 +310,7 @@ def _decode_binary(cells: list[bytes | None], column: str, file: Path) -> list[s
     return out
 
 
-def _frame(columns: list[str], values: Any, lines: list[int], file: Path) -> pd.DataFrame:
+def _frame(columns: list[str], values: Any, lines: list[int], file: Path | str) -> pd.DataFrame:
     if SOURCE_LINE in columns:
         raise InputError(
             f"the file has a column named '{SOURCE_LINE}', a name the pipeline reserves; "
@@ -319,9 +328,9 @@ def _frame(columns: list[str], values: Any, lines: list[int], file: Path) -> pd.
 
 
 def _check_mapped_columns(
-    df: pd.DataFrame, spec: SourceSpec, file: Path, header_line: int | None
+    df: pd.DataFrame, spec: SourceSpec, file: Path | str, header_line: int | None
 ) -> None:
-    if len(df) == 0 and spec.format == SourceFormat.JSONL:
+    if len(df) == 0 and spec.format in (SourceFormat.JSONL, SourceFormat.SQL):
         # An empty JSONL batch has no keys to check; add the mapped columns as empty.
         for column in spec.columns.mapped().values():
             df[column] = pd.Series(dtype="str")

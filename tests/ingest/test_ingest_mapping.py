@@ -68,10 +68,10 @@ BROKEN = [
     (
         "unknown format",
         "format: csv",
-        "format: xlsx",
-        "format: xlsx",
+        "format: xls",
+        "format: xls",
         1,
-        ["field 'format': expected one of csv, jsonl, parquet; got 'xlsx'"],
+        ["field 'format': expected one of csv, jsonl, parquet, xlsx, sql; got 'xls'"],
     ),
     (
         "unknown key",
@@ -176,12 +176,12 @@ def test_mapping_errors_name_file_line_and_field(
 
 
 def test_unknown_format_message_matches_documented_form(tmp_path: Path) -> None:
-    text = VALID.replace("format: csv", "format: xlsx")
+    text = VALID.replace("format: csv", "format: xls")
     with pytest.raises(InputError) as info:
         load_text(tmp_path, text)
     assert info.value.line == 4
     assert str(info.value).endswith(
-        "sources.yaml:4: field 'format': expected one of csv, jsonl, parquet; got 'xlsx'"
+        "sources.yaml:4: field 'format': expected one of csv, jsonl, parquet, xlsx, sql; got 'xls'"
     )
 
 
@@ -192,11 +192,11 @@ def test_encoding_on_parquet_is_an_error(tmp_path: Path) -> None:
 
 
 def test_all_problems_are_listed(tmp_path: Path) -> None:
-    text = VALID.replace("format: csv", "format: xlsx").replace("channel: app", "channel: weibo")
+    text = VALID.replace("format: csv", "format: xls").replace("channel: app", "channel: weibo")
     with pytest.raises(InputError) as info:
         load_text(tmp_path, text)
     message = str(info.value)
-    assert "got 'xlsx'" in message and "got 'weibo'" in message
+    assert "got 'xls'" in message and "got 'weibo'" in message
     assert f"sources.yaml:{line_of(text, 'weibo')}: field 'channel'" in message
 
 
