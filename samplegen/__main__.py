@@ -18,7 +18,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=42, help="random seed (default 42)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
-    paths = write_sample(args.out_dir, n_rows=args.rows, seed=args.seed)
+    try:
+        paths = write_sample(args.out_dir, n_rows=args.rows, seed=args.seed)
+    except ValueError as exc:  # a parameter out of range: one line and exit status 2, as argparse does
+        parser.exit(2, f"error: {exc}\n")
     for name, path in paths.items():
         print(f"{name:20s} {path}")
     print(f"{args.rows} rows written in {time.perf_counter() - start:.1f} s")

@@ -97,9 +97,6 @@ class Store(ABC):
         target: a DuckDB file path or a SQLAlchemy URL, as the backend expects it.
     """
 
-    #: shown in errors, e.g. "write_duckdb: no replacement rule for table 'x'"
-    name = "store"
-
     def __init__(self, target: str | Path) -> None:
         self.target = target
 
@@ -186,7 +183,8 @@ class Store(ABC):
         recomputed period whose fact table came out empty must not keep its stale rows).
         """
         if name not in REPLACE_BY:
-            raise ValueError(f"{self.name}: no replacement rule for table {name!r}")
+            raise ValueError(f"{self.display()}: no replacement rule for table {name!r} "
+                             "(every table a run writes needs one in pipeline/store/base.py REPLACE_BY)")
         df = stamp(df.drop(columns=[c for c in LINEAGE if c in df.columns]), lineage).reset_index(drop=True)
         rule = REPLACE_BY[name]
         if name in KEEP_EXISTING:  # insert only rows whose key is not stored yet

@@ -21,8 +21,6 @@ class DuckDBStore(Store):
         target: path of the DuckDB file.
     """
 
-    name = "write_duckdb"
-
     def read(self, name: str) -> pd.DataFrame:
         if not Path(self.target).exists():
             return pd.DataFrame()

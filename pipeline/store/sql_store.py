@@ -197,8 +197,6 @@ class SQLStore(Store):
         target: SQLAlchemy URL, e.g. postgresql+psycopg://user@127.0.0.1:5432/voc.
     """
 
-    name = "write_sql"
-
     def read(self, name: str) -> pd.DataFrame:
         url = str(self.target)
         return read_table(url, name) if has_table(url, name) else pd.DataFrame()
