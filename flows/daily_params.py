@@ -6,15 +6,14 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from pipeline import attribute
 from pipeline.embed import EmbedderName
 from pipeline.preprocess import SegmenterBackend
-from pipeline.store.urls import no_password_in_url
-from pipeline.workspace import LAYOUT, fill_paths
+from pipeline.workspace import LAYOUT
 
-from flows.params import Group, GroupedParams
+from flows.params import Group, GroupedParams, WorkspaceOutputs
 from flows.scoring import Runner
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,15 +57,11 @@ class Models(Group):
 WORKSPACE_FIELDS = ("database", "parquet_dir", "models_dir", "cache_dir", "report_dir", "results_dir")
 
 
-class Outputs(Group):
+class Outputs(WorkspaceOutputs):
     """Where everything is written: one workspace folder, or each output set on its own."""
 
-    workspace: Path | None = Field(
-        None, description="folder for every output of this data set (database, Parquet, reports, topic models, "
-                          "caches, stage results); empty: $VOC_WORKSPACE, voc.yaml's `workspace`, or ./data")
-    database: Path | None = Field(None, description="DuckDB output file; empty: `<workspace>/voc.duckdb`")
-    database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL (no password: set "
-                                                       "VOC_DATABASE_PASSWORD): outputs go there, not to `database`")
+    path_fields: ClassVar[tuple[str, ...]] = WORKSPACE_FIELDS
+
     parquet_dir: Path | None = Field(None, description="folder for Parquet exports; empty: `<workspace>/out`")
     report_dir: Path | None = Field(
         None, description="folder for the HTML report of each run; empty: `<workspace>/reports`")
@@ -74,20 +69,6 @@ class Outputs(Group):
     cache_dir: Path | None = Field(None, description="embedding cache folder; empty: `<workspace>/cache`")
     results_dir: Path | None = Field(
         None, description="persisted stage results a failed run resumes from; empty: `<workspace>/results`")
-
-    @field_validator("database_url")
-    @classmethod
-    def _no_password(cls, url: str | None) -> str | None:
-        return no_password_in_url(url)
-
-    @property
-    def target(self) -> str | Path:
-        """Where outputs go: the PostgreSQL URL when given, else the DuckDB file."""
-        return self.database_url or self.database
-
-    def in_workspace(self) -> Outputs:
-        """A copy with every empty output path set inside the workspace folder."""
-        return type(self).model_validate(fill_paths(self.model_dump(), list(WORKSPACE_FIELDS), self.workspace))
 
 
 class Runtime(Group):

@@ -6,13 +6,11 @@ from datetime import date
 from pathlib import Path
 from typing import ClassVar
 
-from pydantic import Field, field_validator
+from pydantic import Field
 
 from pipeline.embed import EmbedderName
-from pipeline.store.urls import no_password_in_url
-from pipeline.workspace import fill_paths
 
-from flows.params import Group, GroupedParams
+from flows.params import Group, GroupedParams, WorkspaceOutputs
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -53,8 +51,10 @@ class EmergingTest(Group):
     alpha: float = Field(0.01, gt=0, lt=1, description="false discovery rate of the emerging test")
 
 
-class DiscoverOutputs(Group):
+class DiscoverOutputs(WorkspaceOutputs):
     """The daily flow's database (read and written) and the folders inside the workspace."""
+
+    path_fields: ClassVar[tuple[str, ...]] = ("database", "models_dir", "cache_dir", "review_dir")
 
     workspace: Path | None = Field(
         None, description="the data set's workspace folder (as for the daily flow); empty: $VOC_WORKSPACE, "
@@ -66,21 +66,6 @@ class DiscoverOutputs(Group):
     cache_dir: Path | None = Field(None, description="embedding cache folder; empty: `<workspace>/cache`")
     review_dir: Path | None = Field(
         None, description="where the review file of emerging issues goes; empty: `<workspace>/review`")
-
-    @field_validator("database_url")
-    @classmethod
-    def _no_password(cls, url: str | None) -> str | None:
-        return no_password_in_url(url)
-
-    @property
-    def target(self) -> str | Path:
-        """Where the daily flow's tables are: the PostgreSQL URL when given, else the DuckDB file."""
-        return self.database_url or self.database
-
-    def in_workspace(self) -> DiscoverOutputs:
-        """A copy with every empty output path set inside the workspace folder."""
-        fields = ["database", "models_dir", "cache_dir", "review_dir"]
-        return type(self).model_validate(fill_paths(self.model_dump(), fields, self.workspace))
 
 
 class DiscoverParams(GroupedParams):

@@ -11,15 +11,47 @@ name is refused with an error naming it, instead of being ignored.
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any, ClassVar
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from pipeline.store.urls import no_password_in_url
+from pipeline.workspace import fill_paths
 
 
 class Group(BaseModel):
     """One section of a flow's parameters; a misspelt field is an error, never ignored."""
 
     model_config = ConfigDict(extra="forbid")
+
+
+class WorkspaceOutputs(Group):
+    """The workspace folder, the database a flow writes (a DuckDB file or a PostgreSQL URL) and the folders a
+    subclass adds; every empty path is filled in inside the workspace (`path_fields`)."""
+
+    path_fields: ClassVar[tuple[str, ...]] = ("database",)
+
+    workspace: Path | None = Field(
+        None, description="folder for every output of this data set (database, Parquet, reports, topic models, "
+                          "caches, stage results); empty: $VOC_WORKSPACE, voc.yaml's `workspace`, or ./data")
+    database: Path | None = Field(None, description="DuckDB output file; empty: `<workspace>/voc.duckdb`")
+    database_url: str | None = Field(None, description="PostgreSQL SQLAlchemy URL (no password: set "
+                                                       "VOC_DATABASE_PASSWORD): outputs go there, not to `database`")
+
+    @field_validator("database_url")
+    @classmethod
+    def _no_password(cls, url: str | None) -> str | None:
+        return no_password_in_url(url)
+
+    @property
+    def target(self) -> str | Path:
+        """Where the tables are: the PostgreSQL URL when given, else the DuckDB file."""
+        return self.database_url or self.database
+
+    def in_workspace(self):
+        """A copy with every empty path of `path_fields` set inside the workspace folder."""
+        return type(self).model_validate(fill_paths(self.model_dump(), list(self.path_fields), self.workspace))
 
 
 def _known_names(schema: dict, cls: type[GroupedParams]) -> None:
