@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from threadpoolctl import threadpool_limits
 
 from pipeline.schema import require_columns
@@ -60,6 +59,8 @@ def respondent_matrix(feedback: pd.DataFrame, mentions: pd.DataFrame) -> tuple[p
 
 def _logit(y: np.ndarray, design: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Log-odds and 95% CI per column of a logit; NaN where the fit does not converge (separation)."""
+    import statsmodels.api as sm  # here, not at the top: a second of start-up for runs without NPS scores
+
     out = pd.DataFrame(np.nan, index=cols, columns=["b", "lo", "hi"])
     if y.min() == y.max():
         return out
@@ -101,6 +102,8 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
 
 def _fit_periods(resp: pd.DataFrame, X: pd.DataFrame, min_complaining: int) -> list[dict]:
     """The per-period models behind nps_drivers: one dict per period x estimated category."""
+    import statsmodels.api as sm
+
     rows = []
     for period, idx in resp.groupby("period").groups.items():
         r, x = resp.loc[idx], X.loc[idx]
