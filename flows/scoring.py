@@ -7,7 +7,6 @@ between machines: only the (small) spec travels with each partition.
 
 from __future__ import annotations
 
-import os
 from enum import Enum
 from pathlib import Path
 
@@ -19,6 +18,7 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.classify import Classifier
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
+from pipeline.embed.base import default_threads
 from pipeline.partitions import Scored, combine, partition_by_feedback
 from pipeline.progress import progress_bar
 from pipeline.taxonomy import Taxonomy
@@ -102,9 +102,9 @@ def task_runner(runner: Runner, address: str | None = None, workers: int = 2) ->
 
 
 def worker_threads(runner: Runner, address: str | None, workers: int) -> int | None:
-    """BLAS threads per worker: split this machine's cores for a local cluster; a remote worker decides."""
+    """BLAS threads per worker: split this machine's free cores for a local cluster; a remote worker decides."""
     if runner is Runner.dask and not address:
-        return max(1, (os.cpu_count() or 1) // max(1, workers))
+        return max(1, default_threads() // max(1, workers))
     return None
 
 
