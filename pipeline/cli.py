@@ -412,9 +412,13 @@ def main() -> None:
 
     The traceback is printed only with `voc --debug` (or VOC_DEBUG=1).
     """
-    from pipeline.cli_errors import run_cli
+    from pipeline.cli_errors import exit_process, run_cli
 
-    run_cli(app, console)
+    try:
+        run_cli(app, console)
+    except SystemExit as exc:
+        exit_process(exc.code)
+    exit_process(0)
 
 
 if __name__ == "__main__":
