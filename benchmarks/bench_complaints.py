@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import sys
 import time
 from pathlib import Path
 
@@ -28,8 +27,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.alerts.detect import red_line_mentions  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402

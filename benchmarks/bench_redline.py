@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -32,8 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from flows.redline import RedlineParams, detect  # noqa: E402
 from pipeline.alerts.detect import ALERT_COLUMNS  # noqa: E402

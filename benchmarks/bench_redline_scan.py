@@ -1,7 +1,7 @@
 """Wall time of one red-line scan of 500 new feedback under a Prefect server, with delivery to a
 loopback receiver, and of the next scan (nothing new: the every-5-minutes steady state).
 
-Usage: .venv/bin/python scripts/bench_redline_scan.py [--rows 500] [--seed 42] [--workdir /tmp/voc-bench-redline]
+Usage: .venv/bin/python benchmarks/bench_redline_scan.py [--rows 500] [--seed 42] [--workdir /tmp/voc-bench-redline]
 
 Target (issue: red line): a scan of 500 new feedback completes in under 10 s on this machine when a
 Prefect server is running. The server is Prefect's temporary one (started before the clock runs);
@@ -14,13 +14,12 @@ import argparse
 import json
 import os
 import shutil
-import sys
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402,F401  (puts the repository on sys.path)
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 
 
