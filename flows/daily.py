@@ -117,11 +117,11 @@ def ingest(sources: Path):
 
 @task(cache_policy=NO_CACHE)
 def preprocess(feedback: pd.DataFrame, window: Window, taxonomy: Taxonomy, grain: attribute.Period,
-               backend: SegmenterBackend, stored_ids: frozenset = frozenset()):
+               backend: SegmenterBackend, stored_ids: frozenset = frozenset(), cache_dir: Path | None = None):
     inside = in_window(feedback, window) | late_rows(feedback, window, stored_ids)
     counts = window_counts(feedback, inside)
     feedback, clauses = to_clauses(attribute.add_period(feedback[inside].reset_index(drop=True), grain))
-    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend))
+    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend), cache_dir)
     return feedback, clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id"), counts
 
 
@@ -256,7 +256,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         result = resumable(ingest, "ingest")(params.sources)
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
-            result.feedback, window, taxonomy, params.period, params.segmenter, stored_ids)
+            result.feedback, window, taxonomy, params.period, params.segmenter, stored_ids, params.cache_dir)
         lap("preprocess")
         scored = score_all(clauses, feedback, taxonomy, spec, task_runner(params.runner, params.dask_address, params.dask_workers),
                            params.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
