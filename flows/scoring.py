@@ -19,6 +19,7 @@ from pydantic import BaseModel, ConfigDict
 from pipeline.classify import Classifier
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.embed.base import default_threads
+from pipeline.embed.cache import CachedEmbedder
 from pipeline.partitions import Scored, combine, partition_by_feedback
 from pipeline.progress import progress_bar
 from pipeline.taxonomy import Taxonomy
@@ -48,6 +49,10 @@ _MODELS: dict[tuple, tuple] = {}  # per process: (spec, taxonomy version) -> (em
 _CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cache shard is read once, not per partition
 
 
+def _cache(cache_dir: Path) -> EmbeddingCache:
+    return _CACHES.setdefault(cache_dir, EmbeddingCache(cache_dir))
+
+
 def _models(spec: ScoringSpec, taxonomy: Taxonomy):
     key = (spec, taxonomy.version)
     if key not in _MODELS:
@@ -57,7 +62,8 @@ def _models(spec: ScoringSpec, taxonomy: Taxonomy):
         embedder = get_embedder(spec.embedder, **kwargs)
         _MODELS.clear()  # one taxonomy at a time: an edited taxonomy replaces the old classifier
         clf = Classifier(taxonomy, semantic_threshold=spec.semantic_threshold, head=spec.classifier_head)
-        _MODELS[key] = (embedder, clf.fit(embedder))
+        # The category examples through the cache too: with every clause cached, no model load at all.
+        _MODELS[key] = (embedder, clf.fit(CachedEmbedder(embedder, _cache(spec.cache_dir))))
     return _MODELS[key]
 
 
@@ -70,7 +76,7 @@ def score_partition(clauses: pd.DataFrame, feedback: pd.DataFrame | None, taxono
     """
     embedder, classifier = _models(spec, taxonomy)
     texts = clauses["clause"].tolist()
-    cache = _CACHES.setdefault(spec.cache_dir, EmbeddingCache(spec.cache_dir))
+    cache = _cache(spec.cache_dir)
     if show_progress:
         with progress_bar(len(set(texts)), "嵌入 embedding clauses") as advance:
             embeddings, stats = embed_cached(texts, embedder, cache, progress=advance)
