@@ -94,6 +94,8 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
         from logit models with the same regressors; extra_detractor_share = the linear model's
         detractor coefficient x mention_share (respondents who are detractors because of c).
     """
+    import statsmodels.api  # noqa: F401  (loads scipy's BLAS before the limit below, which only reaches loaded ones)
+
     resp, X = respondent_matrix(feedback, mentions)
     # Matrices of ~1,000 x 30: a multi-threaded BLAS only adds contention (seconds on a busy 2-core box).
     with threadpool_limits(1):
