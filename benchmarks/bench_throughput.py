@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from harness import REPO, add_data_args, data_file, load_average, prefect_server
+from harness import REPO, add_data_args, child_env, data_file, load_average, prefect_server
 
 SOURCES = """\
 sources:
@@ -117,8 +117,8 @@ def voc_run(workspace: Path, sources: Path, embedder: str, model: str | None) ->
     cmd = [sys.executable, "-m", "pipeline.cli", "--workspace", str(workspace), "run", "--sources", str(sources),
            "--embedder", embedder, *(["--embedder-model", model] if model else [])]
     timer = ["/usr/bin/time", "-f", "MAXRSS_KB %M"] if Path("/usr/bin/time").exists() else []
-    env = {**os.environ, "PYTHONPATH": str(REPO), "VOC_PROGRESS": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-           "COLUMNS": "1000"}  # the summary lines unwrapped
+    env = child_env(PYTHONPATH=str(REPO), VOC_PROGRESS="0", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                    COLUMNS="1000")  # the summary lines unwrapped
     before = load()
     t = time.perf_counter()
     proc = subprocess.run(timer + cmd, capture_output=True, text=True, env=env, cwd=str(workspace))

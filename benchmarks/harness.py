@@ -31,6 +31,17 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 os.environ.setdefault("VOC_PROGRESS", "0")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+# Thread-pool sizes given by the person running the benchmark; `import pipeline` sets the others for
+# this process from its free cores, and a child process should choose its own (see `child_env`).
+_GIVEN_THREADS = {v for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if v in os.environ}
+
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The environment for a measured child process: this one's, minus thread-pool sizes this process
+    chose for itself, plus `extra`."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in {"OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"} - _GIVEN_THREADS}
+    return {**env, **extra}
 
 
 def add_data_args(ap: argparse.ArgumentParser, ccf: bool = True, complaints: bool = True) -> None:
