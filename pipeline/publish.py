@@ -14,7 +14,7 @@ from pipeline.store import DETAIL_TABLES, LINEAGE, REPLACE_BY, display_target, i
 from pipeline.store.base import Derive
 from pipeline.windows import Window
 
-__all__ = ["DETAIL_TABLES", "LINEAGE", "REPLACE_BY", "display_target", "export", "is_sql_url", "read",
+__all__ = ["DETAIL_TABLES", "LINEAGE", "REPLACE_BY", "display_target", "export", "is_sql_url", "read", "read_many",
            "read_watermark", "stored_values", "write"]
 
 
@@ -32,6 +32,11 @@ def write(
 def read(target: str | Path, name: str) -> pd.DataFrame:
     """A whole table; empty when it does not exist yet."""
     return open_store(target).read(name)
+
+
+def read_many(target: str | Path, names: list[str]) -> dict[str, pd.DataFrame]:
+    """Whole tables, as `read` gives each, over one connection where the backend allows it."""
+    return open_store(target).read_many(names)
 
 
 def export(target: str | Path, out_dir: str | Path, names: list[str]) -> dict[str, Path]:

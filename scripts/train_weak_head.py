@@ -11,7 +11,7 @@ plus the taxonomy's own `match` examples (and `no_match` ones as negatives). A s
 on those, for the leaf categories with at least --min-positives weak positives. Each category's threshold
 is calibrated by 3-fold cross-validation on the weak labels: the lowest probability whose held-out
 precision reaches --precision, else the category is switched off. The head is saved with joblib to OUT
-and used with `Classifier(..., head=OUT)` (or scripts/bench_complaints.py --head OUT), where it only adds
+and used with `Classifier(..., head=OUT)` (or benchmarks/bench_complaints.py --head OUT), where it only adds
 categories the other lanes did not find, never on a denied clause.
 """
 

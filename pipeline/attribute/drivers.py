@@ -17,7 +17,6 @@ import warnings
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 from threadpoolctl import threadpool_limits
 
 from pipeline.schema import require_columns
@@ -60,13 +59,18 @@ def respondent_matrix(feedback: pd.DataFrame, mentions: pd.DataFrame) -> tuple[p
 
 def _logit(y: np.ndarray, design: pd.DataFrame, cols: list[str]) -> pd.DataFrame:
     """Log-odds and 95% CI per column of a logit; NaN where the fit does not converge (separation)."""
+    import statsmodels.api as sm  # here, not at the top: a second of start-up for runs without NPS scores
+
     out = pd.DataFrame(np.nan, index=cols, columns=["b", "lo", "hi"])
     if y.min() == y.max():
         return out
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            fit = sm.Logit(y, design).fit(disp=0, maxiter=200)
+            # Newton converges in under 10 iterations when the estimate exists; a category whose few
+            # complainers are all detractors (separation) has none and would run every iteration:
+            # 200 of them took 2 to 7 s of each run, for a log-odds that only grows without bound.
+            fit = sm.Logit(y, design).fit(disp=0, maxiter=35)
         ci = fit.conf_int()
         out["b"], out["lo"], out["hi"] = fit.params[cols], ci.loc[cols, 0], ci.loc[cols, 1]
     except (np.linalg.LinAlgError, ValueError, OverflowError):
@@ -90,6 +94,8 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
         from logit models with the same regressors; extra_detractor_share = the linear model's
         detractor coefficient x mention_share (respondents who are detractors because of c).
     """
+    import statsmodels.api  # noqa: F401  (loads scipy's BLAS before the limit below, which only reaches loaded ones)
+
     resp, X = respondent_matrix(feedback, mentions)
     # Matrices of ~1,000 x 30: a multi-threaded BLAS only adds contention (seconds on a busy 2-core box).
     with threadpool_limits(1):
@@ -101,6 +107,8 @@ def nps_drivers(feedback: pd.DataFrame, mentions: pd.DataFrame, min_complaining:
 
 def _fit_periods(resp: pd.DataFrame, X: pd.DataFrame, min_complaining: int) -> list[dict]:
     """The per-period models behind nps_drivers: one dict per period x estimated category."""
+    import statsmodels.api as sm
+
     rows = []
     for period, idx in resp.groupby("period").groups.items():
         r, x = resp.loc[idx], X.loc[idx]

@@ -32,7 +32,7 @@ _QUESTION = QUESTION
 
 # The located semantic lane (a clause names a component but no listed symptom) compares the clause only with
 # that component's categories, so a lower similarity suffices than for the open lane. Chosen on half "a" of
-# the complaint-title dev set (scripts/bench_complaints.py), reported on half "b".
+# the complaint-title dev set (benchmarks/bench_complaints.py), reported on half "b".
 LOCATED_THRESHOLD = 0.45
 VAGUE_COMPONENT = "vehicle"
 MEMO_LIMIT = 500_000  # distinct clause texts remembered per classifier (~ a few hundred MB at most)

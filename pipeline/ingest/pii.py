@@ -7,7 +7,7 @@ left a phone number without seeing the number.
 
 Every pattern runs in linear time: a match may only start where a run of its characters starts
 (a look-behind rejects every position inside a run), and every repetition inside a match is
-bounded, so no position is scanned more than a constant number of times. scripts/bench_pii.py
+bounded, so no position is scanned more than a constant number of times. benchmarks/bench_pii.py
 times 1 MB adversarial tokens.
 """
 

@@ -35,14 +35,27 @@ def vehicle_names() -> dict[str, str]:
 @lru_cache(maxsize=1)
 def stopwords() -> frozenset[str]:
     """spaCy's Chinese stop words plus car-feedback words that say nothing about the issue."""
-    from spacy.lang.zh.stop_words import STOP_WORDS
-
+    STOP_WORDS = _spacy_zh_stop_words()
     domain = [
         w.strip()
         for w in _RES.joinpath("stopwords_domain.txt").read_text(encoding="utf-8").splitlines()
         if w.strip() and not w.startswith("#")
     ]
     return frozenset(STOP_WORDS) | frozenset(domain)
+
+
+def _spacy_zh_stop_words() -> set[str]:
+    """spaCy's `spacy/lang/zh/stop_words.py`, executed on its own: importing it through the package
+    imports spaCy, thinc and torch (3 s of every run's start-up) for one set of strings."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("spacy")
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("spaCy is not installed (its Chinese stop-word list is used): pip install spacy")
+    path = Path(spec.submodule_search_locations[0]) / "lang" / "zh" / "stop_words.py"
+    namespace: dict = {}
+    exec(compile(path.read_text(encoding="utf-8"), str(path), "exec"), namespace)  # a literal set, nothing imported
+    return namespace["STOP_WORDS"]
 
 
 class SegmenterBackend(str, Enum):

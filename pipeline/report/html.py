@@ -224,7 +224,7 @@ def write_report(target, out_dir, lineage: dict) -> Path:
 
     from pipeline.report.examples import read_examples
 
-    tables = {name: publish.read(target, name) for name in REPORT_TABLES}
+    tables = publish.read_many(target, list(REPORT_TABLES))
     tables["examples"] = read_examples(target)
     page = build_report(tables, {k: lineage[k] for k in ("run_id", "taxonomy_version", "embedder_id") if k in lineage})
     out_dir = Path(out_dir)

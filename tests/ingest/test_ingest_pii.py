@@ -83,7 +83,7 @@ def test_series_keeps_missing_and_index() -> None:
 
 
 def test_20k_texts_are_all_masked() -> None:
-    # Speed is measured by scripts/bench_pii.py (tests assert no timings: the machine is shared).
+    # Speed is measured by benchmarks/bench_pii.py (tests assert no timings: the machine is shared).
     base = [
         "过减速带底盘咯吱咯吱响，售价25.98万，开了12000公里",
         "电话13812345678，车牌粤B12345，车架号LSVAB2BR5EM123456",

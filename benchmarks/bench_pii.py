@@ -1,6 +1,6 @@
 """Time PII masking: 1 MB adversarial tokens (every pattern must be linear) and 100,000 texts of real length.
 
-    python scripts/bench_pii.py [--data ../shared/data] [--embed-sample 2000]
+    python benchmarks/bench_pii.py [--data ../shared/data] [--embed-sample 2000]
 The budget: masking 100,000 texts must cost under 5% of embedding them. With --data, the 100,000
 texts are real ones (CCF BDCI 2018 car-forum comments and complaint titles), repeated and varied
 (each repetition rotated by a few characters, so no two copies are equal but lengths stay real),
@@ -13,11 +13,9 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+import harness  # noqa: E402,F401  (puts the repository on sys.path)
 
 import pandas as pd  # noqa: E402
 

@@ -1,7 +1,7 @@
 """Speed of what this release adds: the red-line scan, the attribution fact tables, the PostgreSQL
 write and the HTML report, on a written sample.
 
-Usage: .venv/bin/python scripts/benchmark_attribution.py SAMPLE_DIR [--postgres URL]
+Usage: .venv/bin/python benchmarks/benchmark_attribution.py SAMPLE_DIR [--postgres URL]
        (SAMPLE_DIR holds sources.yaml, e.g. from `voc generate /tmp/s --rows 20000`)
 
 Figures (nothing is asserted; timings vary on shared machines):
@@ -18,13 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import time
 from functools import partial
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402,F401  (puts the repository on sys.path)
 
 from pipeline import attribute, publish  # noqa: E402
 from pipeline.alerts import new_alerts, scan_mentions  # noqa: E402

@@ -1,6 +1,6 @@
 """Accuracy of the classifier on real car-forum comments (CCF BDCI 2018, 10 aspects + sentiment).
 
-Usage: .venv/bin/python scripts/bench_ccf_classify.py DATA [--taxonomy taxonomies/examples/ccf_aspects.yaml]
+Usage: .venv/bin/python benchmarks/bench_ccf_classify.py DATA [--taxonomy taxonomies/examples/ccf_aspects.yaml]
        [--split test|dev] [--seed 0] [--cache-dir /tmp/voc-ccf]
 
 DATA is the data set's folder (holding train_by_content.csv) or that file. The comments are split by
@@ -26,15 +26,13 @@ from __future__ import annotations
 
 import argparse
 import hashlib
-import sys
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.classify.head import SupervisedHead  # noqa: E402

@@ -1,6 +1,6 @@
 """How closely the NPS driver model recovers the generator's planted 车机卡顿 effect, by sample size.
 
-Usage: .venv/bin/python scripts/bench_nps_recovery.py [--sizes 20000,100000,200000,600000]
+Usage: .venv/bin/python benchmarks/bench_nps_recovery.py [--sizes 20000,100000,200000,600000]
            [--seeds 42,7,1] [--pipeline-rows 100000] [--pipeline-seeds 42]
 
 For every size x seed: generate the sample, fit nps_drivers per month on the TRUE complaint and praise
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -26,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402,F401  (puts the repository on sys.path)
 
 from pipeline import attribute  # noqa: E402
 from pipeline.evaluate import rules_only_run, truth_tables  # noqa: E402

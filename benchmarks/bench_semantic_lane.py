@@ -1,6 +1,6 @@
 """What the semantic lane adds on generated data: rules only, a global threshold, per-category thresholds.
 
-Usage: .venv/bin/python scripts/bench_semantic_lane.py [--rows 6000] [--seed 7] [--workdir /tmp/voc-bench-semantic]
+Usage: .venv/bin/python benchmarks/bench_semantic_lane.py [--rows 6000] [--seed 7] [--workdir /tmp/voc-bench-semantic]
        [--taxonomy taxonomies/automotive_v1.yaml]
 
 Scores feedback-level complaint categories against the generator's ground truth (pipeline.evaluate) for
@@ -12,11 +12,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 os.environ.setdefault("VOC_PROGRESS", "0")
 
 from pipeline.classify import Classifier  # noqa: E402

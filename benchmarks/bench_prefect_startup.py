@@ -1,6 +1,6 @@
 """How long a `voc` command waits for Prefect before its flow runs, without PREFECT_API_URL.
 
-Usage: .venv/bin/python scripts/bench_prefect_startup.py [--repeat 3]
+Usage: .venv/bin/python benchmarks/bench_prefect_startup.py [--repeat 3]
 
 Each measurement is a fresh Python process that imports Prefect, then runs a one-task flow to
 completion, timed from the flow call: either on Prefect's own temporary server (a second process,
@@ -18,9 +18,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
-from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
+from harness import REPO  # noqa: E402
 
 CHILD = r"""
 import sys, time

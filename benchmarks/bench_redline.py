@@ -1,6 +1,6 @@
 """Red-line (P0) detector benchmark: recall per failure mode, false alarms, and the speed of a 500-row scan.
 
-Usage: .venv/bin/python scripts/bench_redline.py [--dev DEV] [--phrasings YAML ...] [--taxonomy YAML]
+Usage: .venv/bin/python benchmarks/bench_redline.py [--dev DEV] [--phrasings YAML ...] [--taxonomy YAML]
        [--timing-rows 500] [--repeats 3]
 
   --dev DEV        real complaint titles: complaints_dev.csv or its folder (columns title, is_p0, code_names).
@@ -24,7 +24,6 @@ from __future__ import annotations
 
 import argparse
 import statistics
-import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -32,8 +31,7 @@ from pathlib import Path
 import pandas as pd
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from flows.redline import RedlineParams, detect  # noqa: E402
 from pipeline.alerts.detect import ALERT_COLUMNS  # noqa: E402

@@ -1,6 +1,6 @@
 """Classification speed against embedding time at 100,000 clauses, and load time of a 500-category taxonomy.
 
-Usage: .venv/bin/python scripts/bench_classify_speed.py [--clauses 100000] [--rows 32000] [--seed 42]
+Usage: .venv/bin/python benchmarks/bench_classify_speed.py [--clauses 100000] [--rows 32000] [--seed 42]
        [--workdir /tmp/voc-bench-classify]
 
 Targets (issue: taxonomy for analysts): classification adds at most 20% to the embedding time at
@@ -25,12 +25,10 @@ import argparse
 import json
 import os
 import random
-import sys
 import time
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 os.environ.setdefault("VOC_PROGRESS", "0")
 
 from pipeline.classify import Classifier, RuleMatcher  # noqa: E402

@@ -2,7 +2,7 @@
 
 Usage:
     .venv/bin/voc demo                       # or: voc generate data/sample && voc run
-    .venv/bin/python scripts/bench_emerging.py --database data/voc.duckdb --sample-dir data/sample
+    .venv/bin/python benchmarks/bench_emerging.py --database data/voc.duckdb --sample-dir data/sample
 
 Scans every period that has at least two earlier ones, for every category and every topic (the topic ids
 stored in `clauses`), with the flow's default settings. A flag is a false alarm when it is still
@@ -13,13 +13,12 @@ generator's ground truth) are removed from the data.
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import harness  # noqa: E402,F401  (puts the repository on sys.path)
 
 from pipeline import attribute  # noqa: E402
 from pipeline.discover.emerging import period_counts, scan_periods, unexplained_flags  # noqa: E402

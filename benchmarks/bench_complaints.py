@@ -1,6 +1,6 @@
 """Accuracy on real complaint titles (a public Chinese car-complaint site, 17 problem groups A..Q, red line).
 
-Usage: .venv/bin/python scripts/bench_complaints.py DATA [--taxonomy taxonomies/automotive_v2.yaml]
+Usage: .venv/bin/python benchmarks/bench_complaints.py DATA [--taxonomy taxonomies/automotive_v2.yaml]
        [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--head FILE] [--seed 0] [--misses 20]
 
 DATA is the data set's folder (holding complaints_dev.csv) or that file. Nothing is trained on it: the
@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import fnmatch
-import sys
 import time
 from pathlib import Path
 
@@ -30,8 +29,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
+from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.alerts.detect import red_line_mentions  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402

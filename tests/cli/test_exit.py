@@ -1,0 +1,37 @@
+"""The `voc` process ends with the command's exit status after every exit handler has run."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+
+PROGRAM = """
+import atexit, sys
+atexit.register(lambda: print("exit handler ran", flush=True))
+sys.argv = ["voc", *sys.argv[1:]]
+from voc.cli import main
+main()
+print("never reached")
+"""
+
+
+def _voc(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    return subprocess.run([sys.executable, "-c", PROGRAM, *args], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+
+
+@pytest.mark.parametrize("args, status, says", [
+    (["--help"], 0, "Usage"),
+    (["taxonomy", "lint", "taxonomies-that-do-not-exist.yaml"], 1, "taxonomies-that-do-not-exist.yaml"),
+])
+def test_exit_status_and_exit_handlers(tmp_path, args, status, says):
+    proc = _voc(tmp_path, *args)
+    assert proc.returncode == status, proc.stdout + proc.stderr
+    assert says in proc.stdout + proc.stderr
+    assert proc.stdout.rstrip().endswith("exit handler ran")
+    assert "never reached" not in proc.stdout
