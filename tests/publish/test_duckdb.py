@@ -138,7 +138,7 @@ def test_calendar_dimension_and_loss_per_period_for_bi_tools(small_run, tmp_path
 def test_read_many_gives_what_read_gives_each_table(tmp_path):
     db = tmp_path / "o.duckdb"
     assert publish.read_many(db, ["fact_category_counts"])["fact_category_counts"].empty  # no file yet
-    publish.write_duckdb(db, {"fact_category_counts": fact(dt.date(2026, 9, 1), 3)}, LINEAGE)
+    publish.write(db, {"fact_category_counts": fact(dt.date(2026, 9, 1), 3)}, LINEAGE)
     names = ["fact_category_counts", "runs", "no_such_table"]
     many = publish.read_many(db, names)
     assert list(many) == names
