@@ -199,9 +199,9 @@ def runner(work: Path, target: str | Path) -> Run:
 
     params = params_for(work / "sources.yaml", work)
     if str(target).startswith("postgresql"):
-        params = params.model_copy(update={"database_url": str(target)})
+        params = params.replace(database_url=str(target))
 
     def run(**updates) -> dict:
-        return daily(params.model_copy(update=updates))
+        return daily(params.replace(**updates))
 
     return run

@@ -124,15 +124,15 @@ def test_arrival_model_with_late_tickets(tmp_path, postgres_url, monkeypatch, pr
     day = [(i, dt.datetime(2026, 9, 1 + i % 2, 10), "车机卡顿严重" if i % 3 else "", 8, None) for i in range(1, 13)]
     _tickets(postgres_url, day)
     _load(tmp_path, postgres_url, monkeypatch)
-    params = params_for(tmp_path / "sources.yaml", tmp_path).model_copy(update={"incremental": True})
-    daily(params.model_copy(update={"window_end": dt.date(2026, 9, 3)}))
+    params = params_for(tmp_path / "sources.yaml", tmp_path).replace(incremental=True)
+    daily(params.replace(window_end=dt.date(2026, 9, 3)))
     _tickets(postgres_url, [(100, dt.datetime(2026, 9, 1, 15), "底盘异响", 6, None),  # late, for the 1st
                             (101, dt.datetime(2026, 9, 3, 9), "刹车有异响", 7, None)])
-    second = daily(params.model_copy(update={"window_end": dt.date(2026, 9, 4)}))
+    second = daily(params.replace(window_end=dt.date(2026, 9, 4)))
     assert second["late_rows"] == 1 and second["in_window"] == 2
-    third = daily(params.model_copy(update={"window_end": dt.date(2026, 9, 4)}))  # nothing new
+    third = daily(params.replace(window_end=dt.date(2026, 9, 4)))  # nothing new
     assert third.get("skipped") or third["in_window"] == 0
-    db = params.database
+    db = params.outputs.database
     stored, quarantined = set(table(db, "feedback")["feedback_id"]), table(db, "quarantine")
     assert stored == {f"tickets:{i}" for i in (*range(1, 13), 100, 101) if i % 3 or i >= 100}
     # kept per delivery: the four empty tickets, once for each content of the table that was read
