@@ -10,6 +10,10 @@ from pipeline.schema import require_columns
 
 MIN_CONFIDENCE = 0.5  # share of the topic's categorised clauses that carry the top category
 MIN_COVERAGE = 0.2  # share of the topic's clauses that carry any category at all
+# An unnamed topic is put to analysts as a possible new issue only when complaints are a real part of it:
+# clustering also gathers neutral narrative ("说几句心里话", "销售顾问说...") into large topics, and those
+# are not issues, however large.
+MIN_COMPLAINT_SHARE = 1 / 3
 
 TOPIC_COLUMNS = [
     "topic_id", "label", "keywords", "size", "category_id", "polarity", "confidence", "coverage", "status",
@@ -25,8 +29,9 @@ def describe_topics(
     A topic maps to the category (and polarity) most of its categorised clauses carry: confidence
     is that category's share of the categorised clauses, coverage the share of the topic's clauses
     that carry any category. A topic with confidence >= MIN_CONFIDENCE and coverage >=
-    MIN_COVERAGE is mapped; otherwise it is unmapped, and an unmapped topic whose clauses are
-    mostly not praise is flagged `is_emerging`: something the taxonomy does not yet name.
+    MIN_COVERAGE is mapped; otherwise it is unmapped, and an unmapped topic at least
+    MIN_COMPLAINT_SHARE of whose clauses are complaints (and most not praise) is flagged `is_emerging`:
+    something the taxonomy does not yet name.
 
     Args:
         model: the fitted or loaded topic model.
@@ -51,14 +56,17 @@ def describe_topics(
                 n_tagged = tagged["clause_id"].nunique()
                 conf, cover = top / n_tagged, n_tagged / size
         status = "mapped" if conf >= MIN_CONFIDENCE and cover >= MIN_COVERAGE else "unmapped"
-        praise_share = (clauses.loc[in_topic, "clause_polarity"] == "praise").mean() if size else 0.0
+        polarity = clauses.loc[in_topic, "clause_polarity"]
+        praise_share = (polarity == "praise").mean() if size else 0.0
+        complaint_share = (polarity == "complaint").mean() if size else 0.0
         order = np.argsort(-sims[in_topic])
         examples = list(dict.fromkeys(clauses.loc[in_topic, "clause"].to_numpy()[order]))[:n_examples]
         rows.append({
             "topic_id": tid, "label": model.label(tid), "keywords": "|".join(model.keywords_.get(tid, [])),
             "size": size, "category_id": cat if status == "mapped" else None,
             "polarity": pol if status == "mapped" else None, "confidence": round(float(conf), 4),
-            "coverage": round(float(cover), 4), "status": status, "is_emerging": bool(status == "unmapped" and size > 0 and praise_share < 0.5),
+            "coverage": round(float(cover), 4), "status": status, "is_emerging": bool(
+                status == "unmapped" and size > 0 and praise_share < 0.5 and complaint_share >= MIN_COMPLAINT_SHARE),
             "representative_clauses": " | ".join(examples),
         })
     outliers = int(sizes.get(OUTLIER, 0))

@@ -41,6 +41,12 @@ def claims_of(spec: TaxonomyFile) -> list[Claim]:
     return sorted(out, key=lambda c: (0 if any("." in x for x in c.components) else 1 if c.components else 2))
 
 
+def composed_name(component: str, symptom: str) -> str:
+    """"变速器" + "异响" -> 变速器异响; with a slash in either ("动力电池/充电", "续航/耗电") a middle dot keeps
+    the two apart: 动力电池/充电·续航/耗电, not 动力电池/充电续航/耗电."""
+    return f"{component}·{symptom}" if "/" in component or "/" in symptom else component + symptom
+
+
 def generated_categories(spec: TaxonomyFile) -> dict[str, Category]:
     """Categories for the allowed pairs that no explicit category defines or claims at system level."""
     out: dict[str, Category] = {}
@@ -57,7 +63,7 @@ def generated_categories(spec: TaxonomyFile) -> dict[str, Category]:
                 continue
             if any(c.components and c.takes(sid, None, yid) for c in claims):
                 continue
-            out[cid] = Category(name=f"{comp.name}{sym.name}", names={k: f"{comp.names.get(k, comp.name)}: {v}"
+            out[cid] = Category(name=composed_name(comp.name, sym.name), names={k: f"{comp.names.get(k, comp.name)}: {v}"
                                                                     for k, v in sym.names.items()},
                                 parent=pid, severity=sym.severity,
                                 description=f"composed: {comp.name} × {sym.name}")

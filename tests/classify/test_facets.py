@@ -46,6 +46,7 @@ def test_component_and_symptom_compose_a_category(matcher, text, category):
 def test_a_composed_category_is_owned_by_its_component(tax):
     assert tax.owners("product.gearbox.noise") == dict(tax.components["gearbox"].owners)
     assert tax.path_names("product.gearbox.noise") == "产品 / 变速器 / 变速器异响"
+    assert tax.categories["product.gearbox.jerk"].name == "变速器·顿挫/换挡冲击"  # a slash in a facet's name
     assert "product.gearbox.noise" in tax.generated and "product.gearbox.noise" in tax.leaf_ids
 
 

@@ -32,7 +32,7 @@ def test_taxonomy_test_reports_per_category_scores_and_confusions():
     assert "(all)" in r.output and "precision" in r.output
     # cooling: 3 examples + 空调不制冷 found; 空调出风口一股霉味 (labelled cooling) goes to odor instead
     row = [c.strip() for c in next(ln for ln in r.output.splitlines() if "product.hvac.cooling " in ln).split("│")]
-    assert row[3:9] == ["1", "0.80", "0.89", "5", "4", "0"]
+    assert row[3:9] == ["1.00", "0.80", "0.89", "5", "4", "0"]
     pair = next(ln for ln in r.output.splitlines() if "│ product.hvac.cooling │ product.hvac.odor" in ln)
     assert pair.split("│")[3].strip() == "1"
     assert "修完之后不再异响" not in r.output  # a resolved issue is not counted: the no_match example passes
@@ -45,7 +45,7 @@ def test_diff_moves_counts_to_the_new_category_and_its_departments():
     row = next(ln for ln in r.output.splitlines() if "product.body.wiper" in ln).split("│")
     assert [c.strip() for c in row[3:6]] == ["0", "4", "4"]  # f9, f10, f11, f15
     dept = next(ln for ln in r.output.splitlines() if "rnd_body" in ln).split("│")
-    assert [c.strip() for c in dept[3:6]] == ["0", "2.40", "2.40"]  # 4 x 0.6
+    assert [c.strip() for c in dept[3:6]] == ["0.0", "2.4", "2.4"]  # 4 x 0.6
 
 
 def test_suggest_lists_terms_of_uncategorised_clauses():

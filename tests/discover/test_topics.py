@@ -105,6 +105,12 @@ def test_describe_topics_maps_to_the_dominant_category(corpus, fitted):
     leak = table.set_index("topic_id").loc[leak_topic]
     assert leak["status"] == "unmapped" and leak["is_emerging"]  # no category given for leaks here
     assert table.loc[table.topic_id == OUTLIER, "status"].item() == "outlier"
+    # The same unnamed topic told as neutral narrative (a quarter complaints) is no candidate issue.
+    in_leak = (clauses.topic_id == leak_topic).to_numpy()
+    polarity = np.where(in_leak & (np.cumsum(in_leak) % 4 != 0), "neutral", "complaint")
+    narrative = describe_topics(fitted, clauses.assign(clause_polarity=polarity), m[["clause_id", "category_id", "polarity"]],
+                                sims).set_index("topic_id").loc[leak_topic]
+    assert narrative["status"] == "unmapped" and not narrative["is_emerging"]
 
 
 def test_version_store(tmp_path):

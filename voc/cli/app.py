@@ -51,11 +51,23 @@ def _fmt(v) -> str:
     return f"{v:,}" if isinstance(v, int) else str(v)
 
 
+def _decimals(values) -> int | None:
+    """Decimals that show every float of a column (0 to 2), so a column reads 4,519.0 / 2,119.9, not
+    4,519 / 2,119.90; None for a column that is not all floats."""
+    floats = [v for v in values if isinstance(v, float) and v == v]
+    if not floats or len(floats) < sum(v is not None for v in values):
+        return None
+    return next((d for d in (0, 1) if all(round(v, d) == round(v, 2) for v in floats)), 2)
+
+
 def _table(title: str, df, columns: list[str] | None = None) -> Table:
     t = Table(title=title, title_justify="left")
     cols = columns or list(df.columns)
+    decimals = {c: _decimals(df[c].tolist()) for c in cols}
     for c in cols:
-        t.add_column(str(c))
+        numeric = decimals[c] is not None or all(isinstance(v, int) for v in df[c].tolist())
+        t.add_column(str(c), justify="right" if numeric and len(df) else "left")
     for _, row in df[cols].iterrows():
-        t.add_row(*[_fmt(v) for v in row])
+        t.add_row(*[f"{v:,.{decimals[c]}f}" if decimals[c] is not None and isinstance(v, float) and v == v
+                    else _fmt(v) for c, v in zip(cols, row)])
     return t
