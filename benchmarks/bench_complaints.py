@@ -111,7 +111,7 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
     print(f"\n== {name}: {len(df)} titles ==")
     print(f"coverage {coverage:.3f}   group macro-F1 {macro:.3f} (without Q: {macro_noq:.3f}; support-weighted "
           f"{weighted:.3f})   "
-          f"correct mentions by lane {dict(lanes)} of {len(right)} "
+          f"correct mentions by lane { {k: int(v) for k, v in lanes.items()} } of {len(right)} "
           f"({', '.join(f'{k} {v / max(1, len(right)):.1%}' for k, v in lanes.items())})")
     print("groups only one lane found (right / wrong): " + ", ".join(f"{k} {v[0]} / {v[1]}" for k, v in sorted(sole.items())))
     print(f"red line: recall {int(caught.sum())}/{len(p0)}   false alarms {int(fa.sum())}/{len(rest)} ({fa.mean():.1%})")
