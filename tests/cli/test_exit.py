@@ -28,6 +28,9 @@ def _voc(tmp_path: Path, *args: str) -> subprocess.CompletedProcess:
 @pytest.mark.parametrize("args, status, says", [
     (["--help"], 0, "Usage"),
     (["taxonomy", "lint", "taxonomies-that-do-not-exist.yaml"], 1, "taxonomies-that-do-not-exist.yaml"),
+    (["nosuchcmd"], 2, "error: No such command 'nosuchcmd'. (see `voc --help`)"),
+    (["run", "--bogus"], 2, "error: No such option: --bogus (see `voc run --help`)"),
+    (["--workspace", "empty-ws", "summary"], 2, "empty-ws/voc.duckdb: no output database yet: run `voc run`"),
 ])
 def test_exit_status_and_exit_handlers(tmp_path, args, status, says):
     proc = _voc(tmp_path, *args)
@@ -35,3 +38,4 @@ def test_exit_status_and_exit_handlers(tmp_path, args, status, says):
     assert says in proc.stdout + proc.stderr
     assert proc.stdout.rstrip().endswith("exit handler ran")
     assert "never reached" not in proc.stdout
+    assert "Traceback" not in proc.stdout + proc.stderr

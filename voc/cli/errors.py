@@ -56,6 +56,10 @@ def describe(exc: BaseException) -> str | None:
             return ("the temporary Prefect server did not start in time (the machine is busy): start one with "
                     "`prefect server start` and set PREFECT_API_URL, or raise "
                     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS")
+        if type(e).__name__ == "IOException" and "database does not exist" in text:  # DuckDB, read-only open
+            where = text.split('"')[1] + ": " if text.count('"') >= 2 else ""
+            return (f"{where}no output database yet: run `voc run` (or `voc demo`) first, or point "
+                    "--database / --workspace at an existing one")
         db = _database_error(e, text)
         if db:
             return db
@@ -101,23 +105,41 @@ def quiet_known_tracebacks() -> None:
     logging.setLogRecordFactory(factory)
 
 
+def _cli_exceptions(name: str) -> tuple[type[BaseException], ...]:
+    """click's exception class `name`, and the same class of the click that typer bundles (typer >= 0.20
+    ships its own copy, whose classes are not click's: an unknown command raised typer's UsageError)."""
+    import importlib
+
+    found = []
+    for module in ("click.exceptions", "typer._click.exceptions", "typer.exceptions"):
+        try:
+            cls = getattr(importlib.import_module(module), name, None)
+        except ImportError:
+            continue
+        if isinstance(cls, type) and issubclass(cls, BaseException):
+            found.append(cls)
+    return tuple(found)
+
+
 def run_cli(app, console) -> None:
     """Run the typer app; known errors end in one `error:` line and exit status 2."""
-    import click
-
     debug = os.environ.get("VOC_DEBUG") == "1" or "--debug" in sys.argv[1:]
     if not debug:
         quiet_known_tracebacks()
     try:
         code = app(standalone_mode=False)
-    except click.exceptions.Exit as exc:
-        raise SystemExit(exc.exit_code) from None
-    except click.exceptions.Abort:
+    except _cli_exceptions("Exit") as exc:
+        raise SystemExit(getattr(exc, "exit_code", 1)) from None
+    except _cli_exceptions("Abort"):
         console.print("[bold red]aborted[/]")
         raise SystemExit(130) from None
-    except click.ClickException as exc:  # usage errors: typer's own formatting
-        exc.show()
-        raise SystemExit(exc.exit_code) from None
+    except _cli_exceptions("ClickException") as exc:  # a wrong command, option or value
+        from rich.markup import escape
+
+        ctx = getattr(exc, "ctx", None)
+        hint = f" (see `{ctx.command_path} --help`)" if ctx is not None else ""
+        console.print(f"[bold red]error:[/] {escape(exc.format_message())}{escape(hint)}", highlight=False)
+        raise SystemExit(INPUT_ERROR_EXIT) from None
     except KeyboardInterrupt:
         raise SystemExit(130) from None
     except Exception as exc:  # noqa: BLE001 - the command line's last resort
