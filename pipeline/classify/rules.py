@@ -222,11 +222,11 @@ class RuleMatcher:
 
 
 def _token_positions(text: str) -> list[int]:
-    """Index of the jieba token each character belongs to."""
-    import jieba
+    """Index of the jieba token each character belongs to (jieba's default dictionary, cut by jieba-rs)."""
+    import rjieba
 
     pos = [0] * len(text)
-    for k, (_, start, end) in enumerate(jieba.tokenize(text)):
+    for k, (_, start, end) in enumerate(rjieba.tokenize(text)):
         for i in range(start, end):
             pos[i] = k
     return pos

@@ -8,14 +8,13 @@ The model is a folder built by `voc embedder distill` (see `pipeline.embed.disti
     weights.npy     float32 (V,): SIF weight a / (a + p(token)): frequent words count less
 
 Builds live under `<workspace>/models/static_embedder/<model id>/`; the file `CURRENT` in that folder
-names the newest. Texts are cut with jieba over the model's own vocabulary (no HMM), so every token
+names the newest. Texts are cut with jieba-rs over the model's own vocabulary (no HMM), so every token
 is a vocabulary entry or a single character; a token the vocabulary lacks is the mean of its
 characters' vectors.
 """
 
 from __future__ import annotations
 
-import io
 import json
 import re
 from pathlib import Path
@@ -122,26 +121,11 @@ class StaticEmbedder(Embedder):
                 ids.extend(chars)
                 shares.extend([1.0 / len(chars)] * len(chars))
 
-        # jieba's cut without HMM, inlined: this loop is the whole cost of the embedder. Text outside
-        # Han/Latin/digit blocks is punctuation, space or emoji, which carries nothing here.
-        for block in _BLOCK.findall(text):
-            dag = tok.get_DAG(block)
-            route: dict = {}
-            tok.calc(block, dag, route)
-            x, n, buf = 0, len(block), ""
-            while x < n:
-                y = route[x][1] + 1
-                word = block[x:y]
-                if y - x == 1 and word.isascii() and word.isalnum():
-                    buf += word  # Latin letters and digits stay together, as jieba keeps them
-                else:
-                    if buf:
-                        emit(buf)
-                        buf = ""
-                    emit(word)
-                x = y
-            if buf:
-                emit(buf)
+        # jieba's cut without HMM over the vocabulary, by jieba-rs (compiled): Latin letters and digits stay
+        # together as jieba keeps them; punctuation, space and emoji carry nothing here.
+        for word in tok.cut(text, False):
+            if _BLOCK.fullmatch(word):
+                emit(word)
         return ids, shares
 
     def _encode(self, texts: list[str]) -> np.ndarray:
@@ -178,12 +162,11 @@ def read_vocab(path: Path) -> tuple[list[str], list[int]]:
 
 
 def vocab_tokenizer(vocab: list[str], freqs: list[int]):
-    """A jieba tokenizer whose dictionary is exactly this vocabulary (no files written, no global state)."""
-    import jieba
+    """A jieba-rs tokenizer whose dictionary is exactly this vocabulary (no files written, no global state)."""
+    import rjieba
 
-    jieba.setLogLevel(60)
-    tok = jieba.Tokenizer()
-    lines = "\n".join(f"{w} {max(1, f)}" for w, f in zip(vocab, freqs) if w and not any(c.isspace() for c in w))
-    tok.FREQ, tok.total = tok.gen_pfdict(io.BytesIO(lines.encode("utf-8")))
-    tok.initialized = True
+    tok = rjieba.Jieba.empty()
+    for w, f in zip(vocab, freqs):
+        if w and not any(c.isspace() for c in w):
+            tok.add_word(w, max(1, f), None)
     return tok

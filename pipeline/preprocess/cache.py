@@ -29,7 +29,7 @@ def fingerprint(segmenter: Segmenter) -> str:
     """What decides a clause's tokens: jieba's version, the segmentation code and its word lists, the
     backend, the extra terms and user dictionary. Any change starts a new cache folder."""
     h = hashlib.blake2b(digest_size=12)
-    parts = [version("jieba"), inspect.getsource(segment), str(segmenter.backend),
+    parts = [version("jieba"), version("rjieba"), inspect.getsource(segment), str(segmenter.backend),
              "\n".join(segmenter.terms), "\n".join(sorted(segment.stopwords())),
              segment._RES.joinpath("vehicles.yaml").read_text(encoding="utf-8")]
     if segmenter.user_dict:

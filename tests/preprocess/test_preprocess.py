@@ -46,7 +46,7 @@ def test_to_clauses_keeps_every_feedback_even_when_text_vanishes():
     assert set(clauses["feedback_id"]) == {"a:1", "a:2"}
 
 
-@pytest.fixture(scope="module", params=["jieba", "spacy"])
+@pytest.fixture(scope="module", params=["jieba-rs", "jieba", "spacy"])
 def segmenter(request):
     """Every segmentation backend must give the same tokens."""
     return Segmenter(load_taxonomy("taxonomies/automotive_v1.yaml").all_terms(), backend=request.param)
