@@ -78,3 +78,30 @@ def test_segment_clauses_adds_tokens_and_topic_doc(segmenter):
     out = segment_clauses(cl, segmenter)
     assert out.loc[0, "tokens"].split() == ["X5", "的", "车机", "卡得", "要命"]
     assert "X5" not in out.loc[0, "topic_doc"].split()
+
+
+def test_jieba_rs_reads_a_user_dictionary_like_jieba(tmp_path):
+    d = tmp_path / "words.txt"
+    d.write_text("\ufeff后背箱撑杆 50 n\n异响门\n\n", encoding="utf-8")
+    for backend in ("jieba-rs", "jieba"):
+        seg = Segmenter(backend=backend, user_dict=d)
+        assert "后背箱撑杆" in seg.cut("后背箱撑杆坏了")
+        assert "异响门" in seg.cut("又是异响门")
+
+
+def test_a_broken_user_dictionary_line_is_named(tmp_path):
+    d = tmp_path / "words.txt"
+    d.write_text("好词 10 n\n坏 行 多 了 字\n", encoding="utf-8")
+    with pytest.raises(ValueError, match=r"words.txt line 2: expected `word \[freq\] \[tag\]`"):
+        Segmenter(backend="jieba-rs", user_dict=d).cut("随便")
+    with pytest.raises(FileNotFoundError, match="missing.txt"):
+        Segmenter(user_dict=tmp_path / "missing.txt").cut("随便")
+
+
+def test_jieba_rs_cuts_feedback_as_jieba_does():
+    """Both engines share dictionary and algorithm: Chinese feedback is cut the same way."""
+    texts = ["新车开了三个月变速箱换挡顿挫很明显", "销售承诺的两次免费保养到店不认了", "充电桩装好以后一直充不进电",
+             "方向盘在低速转弯时咯噔咯噔响", "中控大屏经常黑屏重启导航也用不了"]
+    terms = load_taxonomy("taxonomies/automotive_v2.yaml").all_terms()
+    rs, py = Segmenter(terms, backend="jieba-rs"), Segmenter(terms, backend="jieba")
+    assert rs.cut_many(texts) == py.cut_many(texts)
