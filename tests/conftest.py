@@ -41,6 +41,31 @@ def _checkout_files() -> dict[str, tuple[int, int]]:
     return files
 
 
+@pytest.fixture(autouse=True)
+def _log_streams_stay_open():
+    """Logging handlers never keep a stream a test closed.
+
+    A CLI test (typer's CliRunner) swaps sys.stderr for a buffer and closes it afterwards. When
+    Prefect sets up its logging inside such a call (its first import, or a settings change), the
+    root logger's console handler keeps that buffer, and every later test that logs fails with
+    "I/O operation on closed file" (and Prefect's API log handler then recurses on the error).
+    """
+    yield
+    import logging
+    import sys
+
+    loggers = [logging.getLogger()] + [
+        lg for lg in logging.Logger.manager.loggerDict.values() if isinstance(lg, logging.Logger)]
+    for lg in loggers:
+        for h in lg.handlers:
+            stream = getattr(h, "stream", None)
+            if stream is not None and getattr(stream, "closed", False) and isinstance(h, logging.StreamHandler):
+                h.stream = sys.stderr  # not setStream: it flushes the closed stream first
+                console = getattr(h, "console", None)  # Prefect's handler prints through a rich Console
+                if console is not None:
+                    console.file = sys.stderr
+
+
 def pytest_sessionstart(session):
     session.config._voc_checkout_before = _checkout_files()
 
