@@ -39,3 +39,15 @@ def test_exit_status_and_exit_handlers(tmp_path, args, status, says):
     assert proc.stdout.rstrip().endswith("exit handler ran")
     assert "never reached" not in proc.stdout
     assert "Traceback" not in proc.stdout + proc.stderr
+
+
+@pytest.mark.parametrize("command", ["deploy", "serve", "deployments", "runs"])
+def test_server_commands_without_a_server_say_how_to_set_one(tmp_path, command):
+    """The four commands that need a running Prefect server share one check and one error line."""
+    env = {**os.environ, "PYTHONPATH": str(REPO), "PREFECT_API_URL": ""}
+    proc = subprocess.run([sys.executable, "-m", "voc", command], capture_output=True, text=True, env=env,
+                          cwd=tmp_path, timeout=120)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.strip()]
+    assert lines == ["error: PREFECT_API_URL is not set: start a server (`prefect server start`) and run "
+                     "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`"]

@@ -38,6 +38,22 @@ def _options(
         os.environ["VOC_DEBUG"] = "1"
 
 
+def require_api_url() -> str:
+    """PREFECT_API_URL, or one `error:` line on how to set it and exit status 2.
+
+    `voc deploy`, `voc serve`, `voc deployments` and `voc runs` talk to a running server; the other
+    commands start a temporary API of their own when none is set.
+    """
+    from prefect.settings import PREFECT_API_URL
+
+    url = PREFECT_API_URL.value()
+    if not url:
+        console.print("[bold red]error:[/] PREFECT_API_URL is not set: start a server (`prefect server start`) and "
+                      "run `prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`")
+        raise typer.Exit(2)
+    return url
+
+
 def _ws(what: str) -> Path:
     """Default path of one output inside the current workspace."""
     from pipeline.workspace import workspace_path

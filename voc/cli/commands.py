@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from voc.cli.app import REPO, _table, _ws, app, console
+from voc.cli.app import REPO, _table, _ws, app, console, require_api_url
 
 
 @app.command()
@@ -217,15 +217,10 @@ def deploy(
     prefect_yaml: Path = typer.Option(REPO / "prefect.yaml", help="deployments file"),
 ) -> None:
     """Register the deployments of prefect.yaml in their work pool; run them with `prefect worker start`."""
-    from prefect.settings import PREFECT_API_URL
-
     from flows.deployments import register
     from pipeline.errors import VocError
 
-    if not PREFECT_API_URL.value():
-        console.print("[red]✗[/] PREFECT_API_URL is not set: start a server (`prefect server start`) and run "
-                      "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`")
-        raise typer.Exit(2)
+    require_api_url()
     try:
         names = register(prefect_yaml, only=only or None)
     except VocError as exc:
@@ -248,21 +243,17 @@ def serve(
     running server (`prefect server start`); the schedules then appear in the Prefect UI.
     """
     from prefect import serve as prefect_serve
-    from prefect.settings import PREFECT_API_URL
 
     from flows.deployments import runner_deployments
     from pipeline.errors import VocError
 
-    if not PREFECT_API_URL.value():
-        console.print("[red]✗[/] PREFECT_API_URL is not set: start a server (`prefect server start`) and run "
-                      "`prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`")
-        raise typer.Exit(2)
+    api_url = require_api_url()
     try:
         deployments = runner_deployments(prefect_yaml, only=only or None)
     except VocError as exc:
         console.print(f"[red]✗[/] {exc}")
         raise typer.Exit(2) from None
-    console.print(f"serving {', '.join(d.flow_name + '/' + d.name for d in deployments)} on {PREFECT_API_URL.value()}")
+    console.print(f"serving {', '.join(d.flow_name + '/' + d.name for d in deployments)} on {api_url}")
     prefect_serve(*deployments, limit=limit)
 
 

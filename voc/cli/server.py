@@ -14,6 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from voc.cli.app import require_api_url
+
 console = Console(width=None if sys.stdout.isatty() else 150)
 PAGE = 200  # rows per request to the filter endpoints
 
@@ -21,13 +23,9 @@ PAGE = 200  # rows per request to the filter endpoints
 def _api():
     """An HTTP client on PREFECT_API_URL, or exit 2 with what to do when it is not set."""
     import httpx
-    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY, PREFECT_API_URL
+    from prefect.settings import PREFECT_API_AUTH_STRING, PREFECT_API_KEY
 
-    url = PREFECT_API_URL.value()
-    if not url:
-        console.print("[bold red]error:[/] PREFECT_API_URL is not set: start a server (`prefect server start`) and "
-                      "run `prefect config set PREFECT_API_URL=http://127.0.0.1:4200/api`")
-        raise typer.Exit(2)
+    url = require_api_url()
     headers = {"Authorization": f"Bearer {PREFECT_API_KEY.value()}"} if PREFECT_API_KEY.value() else {}
     auth = tuple(PREFECT_API_AUTH_STRING.value().split(":", 1)) if PREFECT_API_AUTH_STRING.value() else None
     return httpx.Client(base_url=url.rstrip("/") + "/", headers=headers, auth=auth, timeout=30)
