@@ -11,7 +11,10 @@ What exports do and how it is read:
 - title rows above the header: `header_row` names the row holding the column names;
 - the sheet: `sheet` by name or by position, default the first one;
 - dates as datetime cells, or as bare Excel serial numbers (46266.5 = 2026-09-01 12:00) in a
-  column mapped to `created_at` / `closed_at`: both become "YYYY-MM-DD HH:MM:SS" text;
+  column mapped to `created_at` / `closed_at`: both become "YYYY-MM-DD HH:MM:SS" text. A workbook
+  saved in the 1904 date system (older Mac Excel; `date1904` in an .xlsx/.xlsm's workbook part) counts
+  serials from 1904-01-01, so the same serial is 4 years and a day later; calamine already applies
+  that to date cells, the serials here follow it. (.xls and .ods serials are read in the 1900 system.)
 - integer-valued number cells (an id typed 1001) become "1001", not "1001.0";
 - merged cells (a date or a dealer merged over the rows of a group) give their value to every
   row of the range, as the reader of the sheet sees it;
@@ -21,19 +24,33 @@ What exports do and how it is read:
 from __future__ import annotations
 
 import datetime as dt
+import re
+import zipfile
 from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
 from pipeline.ingest.mapping import SourceSpec
 
-# Excel's day 0 for the 1900 date system, as every reader counts from serial 61 on.
+# Excel's day 0 for the 1900 date system, as every reader counts from serial 61 on, and for 1904.
 _EPOCH = dt.datetime(1899, 12, 30)
+_EPOCH_1904 = dt.datetime(1904, 1, 1)
+_DATE1904 = re.compile(rb"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](?:1|true)[\"']", re.IGNORECASE)
 _MAX_SERIAL = 2_958_465  # 9999-12-31
 _DATE_FIELDS = ("created_at", "closed_at")
 
 
-def _cell_text(value: Any, as_date: bool) -> str | None:
+def _epoch(path: Path) -> dt.datetime:
+    """Day 0 of the workbook's serial dates: 1904-01-01 when an .xlsx/.xlsm says `date1904`, else 1899-12-30."""
+    try:
+        with zipfile.ZipFile(path) as z:
+            part = z.read("xl/workbook.xml")
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return _EPOCH  # .xls or .ods (or not a workbook: the reader says so)
+    return _EPOCH_1904 if _DATE1904.search(part) else _EPOCH
+
+
+def _cell_text(value: Any, as_date: bool, epoch: dt.datetime = _EPOCH) -> str | None:
     if value is None or value == "":
         return None
     if isinstance(value, bool):
@@ -47,7 +64,7 @@ def _cell_text(value: Any, as_date: bool) -> str | None:
     if isinstance(value, float):
         if as_date and 0 < value <= _MAX_SERIAL:
             # Round to the second: serials carry float noise (0.5000000001 of a day).
-            stamp = _EPOCH + dt.timedelta(seconds=round(value * 86400))
+            stamp = epoch + dt.timedelta(seconds=round(value * 86400))
             return stamp.strftime("%Y-%m-%d %H:%M:%S")
         return str(int(value)) if value.is_integer() else repr(value)
     return str(value)
@@ -117,10 +134,11 @@ def read_xlsx(path: Path, spec: SourceSpec) -> tuple[list[str], list[list[str | 
     mapped = spec.columns.mapped()
     dates = {mapped[f] for f in _DATE_FIELDS if f in mapped}
     as_date = [name.strip() in dates for name in header]
+    epoch = _epoch(path)
     rows: list[list[str | None]] = []
     numbers: list[int] = []
     for i in range(h + 1, len(grid)):
-        cells = [_cell_text(v, d) for v, d in zip(grid[i], as_date)]
+        cells = [_cell_text(v, d, epoch) for v, d in zip(grid[i], as_date)]
         cells += [None] * (len(header) - len(cells))
         extra = [v for v in grid[i][len(header):] if v not in (None, "")]
         if not any(c is not None and c.strip() for c in cells):

@@ -105,3 +105,22 @@ def test_a_workbook_mapped_as_csv_gets_a_hint(tmp_path: Path) -> None:
         SOURCES.format(extra="").replace("format: xlsx", "format: csv"), encoding="utf-8")
     with pytest.raises(InputError, match=r"looks like an Excel workbook or zip archive; for a workbook set `format: xlsx`"):
         ingest_sources(load_sources(tmp_path / "sources.yaml"))
+
+
+def test_a_1904_workbook_counts_serials_from_1904(tmp_path: Path) -> None:
+    """Older Mac Excel saves in the 1904 date system: a bare serial is 1,462 days later than in 1900's."""
+    from openpyxl.utils.datetime import CALENDAR_MAC_1904
+
+    for epoch, serial_day in ((None, "2026-09-01 12:00:00"), (CALENDAR_MAC_1904, "2030-09-02 12:00:00")):
+        wb = openpyxl.Workbook()
+        if epoch:
+            wb.epoch = epoch
+        ws = wb.active
+        ws.append(["工单号", "来电时间", "问题描述", "经销商"])
+        ws.append([1, dt.datetime(2026, 9, 1, 9, 30), "车机卡顿严重", "广州店"])  # a date cell: the same in both
+        ws.append([2, 46266.5, "底盘异响很大", "广州店"])  # a bare serial: the system decides the day
+        wb.save(tmp_path / "export.xlsx")
+        (tmp_path / "sources.yaml").write_text(SOURCES.format(extra=""), encoding="utf-8")
+        fb = ingest_sources(load_sources(tmp_path / "sources.yaml")).feedback.set_index("feedback_id")
+        assert str(fb.loc["dealer:1", "created_at"]) == "2026-09-01 09:30:00"
+        assert str(fb.loc["dealer:2", "created_at"]) == serial_day
