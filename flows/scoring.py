@@ -46,7 +46,7 @@ class ScoringSpec(BaseModel):
 
 
 _MODELS: dict[tuple, tuple] = {}  # per process: (spec, taxonomy version) -> (embedder, classifier)
-_CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cache shard is read once, not per partition
+_CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cached vector is read once, not per partition
 
 
 def _cache(cache_dir: Path) -> EmbeddingCache:
