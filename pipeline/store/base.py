@@ -164,12 +164,12 @@ class Store(ABC):
         """Export whole tables to `<out_dir>/<name>.parquet` (written to a temporary name, then renamed)."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
+        temporary = [(name, out_dir / f".{name}.parquet.tmp") for name in names]
+        self._export_tables(temporary)
         paths = {}
-        for name in names:
-            tmp, final = out_dir / f".{name}.parquet.tmp", out_dir / f"{name}.parquet"
-            self._export_table(name, tmp)
-            os.replace(tmp, final)
-            paths[name] = final
+        for name, tmp in temporary:
+            paths[name] = out_dir / f"{name}.parquet"
+            os.replace(tmp, paths[name])
         return paths
 
     def display(self) -> str:
@@ -200,7 +200,8 @@ class Store(ABC):
         if fingerprint and FINGERPRINTS in self._tables(tx):
             kept = unchanged_tables(self._rows_of_periods(tx, FINGERPRINTS, periods), periods, fingerprint)
             if kept is not None:
-                tables = [t for t in kept if t in self._tables(tx)]
+                have = self._tables(tx)
+                tables = [t for t in kept if t in have]
                 for name in [*tables, FINGERPRINTS]:
                     self._restamp(tx, name, periods, {k: lineage[k] for k in LINEAGE})
                 return set(tables)
@@ -297,5 +298,5 @@ class Store(ABC):
         """Bulk insert `df` into `name` (matched by column name)."""
 
     @abstractmethod
-    def _export_table(self, name: str, path: Path) -> None:
-        """Write one whole table to a Parquet file at `path`."""
+    def _export_tables(self, tables: list[tuple[str, Path]]) -> None:
+        """Write each whole table `name` to a Parquet file at its `path`, over one connection."""

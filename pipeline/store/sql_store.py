@@ -288,5 +288,11 @@ class SQLStore(Store):
     def _load(self, conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
         _copy(conn, name, df)
 
-    def _export_table(self, name: str, path: Path) -> None:
-        read_table(str(self.target), name).to_parquet(path, index=False)
+    def _export_tables(self, tables: list[tuple[str, Path]]) -> None:
+        engine = engine_for(str(self.target))
+        try:
+            with engine.connect() as conn:
+                for name, path in tables:
+                    pd.read_sql(sa.text(f'SELECT * FROM "{name}"'), conn).to_parquet(path, index=False)
+        finally:
+            engine.dispose()
