@@ -121,7 +121,8 @@ class EmbeddingCache:
         table = pa.table({"key": list(keys), "vec": pa.FixedSizeListArray.from_arrays(flat, vecs.shape[1])})
         name = uuid.uuid4().hex
         tmp = d / f".{name}.tmp"
-        pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS)
+        # No dictionary: keys and vector components are (almost) all distinct; reading skips the decode.
+        pq.write_table(table, tmp, row_group_size=ROW_GROUP_ROWS, use_dictionary=False)
         os.replace(tmp, d / f"{name}.parquet")
         # Known to this instance already: its vectors are kept, and the shard is never read back.
         self._vectors.setdefault(model_id, {}).update(zip(keys, vecs))
