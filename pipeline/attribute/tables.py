@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import importlib.metadata
 import json
 from collections.abc import Iterable
 from pathlib import Path
@@ -15,9 +14,9 @@ from pipeline.attribute.counts import category_counts, department_counts, feedba
 from pipeline.attribute.departments import department_attribution, loss_table, observed_days
 from pipeline.attribute.drivers import nps_change, nps_drivers, period_nps
 from pipeline.attribute.leaderboard import competitor_benchmark, leaderboard, work_order_stats
+from pipeline.code_version import code_key
 from pipeline.taxonomy import Taxonomy
 
-PIPELINE = Path(__file__).resolve().parents[1]  # the pipeline package's folder
 # Libraries the fact tables are computed with: another version may give other numbers.
 DERIVING_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels")
 
@@ -78,11 +77,7 @@ def derivation_key(taxonomy: Taxonomy, economics: Economics | None = None, board
     place; `code` adds the files of a caller's own derivation (the module that wires it).
     """
     h = hashlib.blake2b(digest_size=20)
-    for root in [PIPELINE, *code]:
-        for f in sorted(root.rglob("*.py")) if root.is_dir() else [root]:
-            h.update(f"{f.relative_to(root.parent)}\0".encode("utf-8") + f.read_bytes())
-    for package in DERIVING_PACKAGES:
-        h.update(f"{package}=={importlib.metadata.version(package)}\0".encode("utf-8"))
+    h.update(code_key(code, DERIVING_PACKAGES).encode("utf-8"))
     settings = [taxonomy.version, economics.model_dump_json() if economics is not None else None,
                 (board or Leaderboard()).model_dump_json(), own_brand]
     h.update(json.dumps(settings).encode("utf-8"))
