@@ -2,7 +2,8 @@
 
 `Store` states the job once: a run is written in one transaction (a failure leaves the database as it
 was), each table replaces the rows a run supersedes by its REPLACE_BY rule, fact tables are derived
-again from the stored details of every period the run touched, a window of sources can be replaced
+again from the stored details of every period the run touched (or kept, when a stored fingerprint shows
+the same derivation made them from the same rows), a window of sources can be replaced
 exactly, and whole tables are read and exported to Parquet. A backend (DuckDB, SQLAlchemy) only says
 how its database does the steps that differ: connecting, creating and widening tables, deleting by a
 list of keys and bulk loading, the way SQLAlchemy's dialects differ under one Core API.
@@ -140,8 +141,9 @@ class Store(ABC):
                 self._replace(tx, name, df, lineage)
             written = set(tables)
             # Period facts written directly (not derived here) are no longer what a derivation left.
-            self._forget_derivations(tx, [p for n, df in tables.items() if REPLACE_BY.get(n) == "period"
-                                          and n != FINGERPRINTS and "period" in df for p in pd.unique(df["period"].dropna())])
+            direct = [df["period"] for n, df in tables.items()
+                      if REPLACE_BY[n] == "period" and n != FINGERPRINTS and "period" in df]
+            self._forget_derivations(tx, [p for s in direct for p in pd.unique(s.dropna())])
             incoming = pd.concat([tables["feedback"]["period"], pd.Series(cleared, dtype=object)]) \
                 if "feedback" in tables and len(tables["feedback"]) else pd.Series(cleared, dtype=object)
             if derive is not None and len(incoming) and "feedback" in self._tables(tx):
@@ -199,12 +201,10 @@ class Store(ABC):
         fingerprint = derivation_fingerprint(details, periods, derive_key) if derive_key else None
         if fingerprint and FINGERPRINTS in self._tables(tx):
             kept = unchanged_tables(self._rows_of_periods(tx, FINGERPRINTS, periods), periods, fingerprint)
-            if kept is not None:
-                have = self._tables(tx)
-                tables = [t for t in kept if t in have]
-                for name in [*tables, FINGERPRINTS]:
+            if kept is not None and set(kept) <= self._tables(tx):  # (a table dropped since: derive it)
+                for name in [*kept, FINGERPRINTS]:
                     self._restamp(tx, name, periods, {k: lineage[k] for k in LINEAGE})
-                return set(tables)
+                return set(kept)
         facts = derive(details)
         for name, df in facts.items():
             self._replace(tx, name, df, lineage, scope=periods)

@@ -262,10 +262,10 @@ class SQLStore(Store):
         sets = [c for c in lineage if c in cols]
         if not sets or "period" not in cols:
             return
-        # period as text: a table first written empty may have an untyped (TEXT) period column
+        # compared as dates whatever the column's type (DATE, TIMESTAMP, or TEXT when first written empty)
         assign = ", ".join(f'"{c}" = :{c}' for c in sets)
-        stmt = sa.text(f'UPDATE "{name}" SET {assign} WHERE "period"::text = ANY(:periods)')
-        conn.execute(stmt, {**{c: lineage[c] for c in sets}, "periods": [str(p) for p in periods]})
+        stmt = sa.text(f'UPDATE "{name}" SET {assign} WHERE NULLIF("period"::text, \'\')::date = ANY(:periods)')
+        conn.execute(stmt, {**{c: lineage[c] for c in sets}, "periods": [pd.Timestamp(p).date() for p in periods]})
 
     def _stored_keys(self, conn: sa.Connection, name: str, key: str, keys: list) -> set:
         if key not in _columns(conn, name):  # a table of an earlier release may lack the key column
