@@ -19,9 +19,8 @@ _OPTIONAL = [
 ]
 
 
-def _stored_rows(target, table: str, run_id: str, order: str, feedback_ids: set, limit: int = 50) -> list[dict] | None:
-    """Rows of `table` about this run's feedback (else written by this run); None when there is no table."""
-    df = publish.read(target, table)
+def _stored_rows(df: pd.DataFrame, run_id: str, order: str, feedback_ids: set, limit: int = 50) -> list[dict] | None:
+    """Rows of a stored table about this run's feedback (else written by this run); None when there is no table."""
     if df.empty and not len(df.columns):
         return None
     if "feedback_id" in df.columns:
@@ -70,8 +69,9 @@ def publish_artifacts(summary: dict, feedback: pd.DataFrame, ingest_result, ment
     if reasons:
         make(create_table_artifact, "voc-quarantine", table=reasons,
              description="Quarantined rows per source and reason (see the quarantine table)")
+    stored = publish.read_many(target, [table for table, *_ in _OPTIONAL])  # one connection for both
     for table, key, description, order in _OPTIONAL:
-        rows = _stored_rows(target, table, run_id, order, set(feedback["feedback_id"]))
+        rows = _stored_rows(stored[table], run_id, order, set(feedback["feedback_id"]))
         if rows is not None:
             make(create_table_artifact, key, table=rows or [{"note": "none in this run"}], description=description)
     report = summary.get("report")

@@ -107,13 +107,16 @@ def topics(clauses, embeddings, mentions, models_dir: Path, refit: bool, lineage
 @task(retries=2, retry_delay_seconds=[2, 10], retry_condition_fn=_transient, cache_policy=NO_CACHE)
 def write_outputs(tables: dict, outputs: Outputs, economics: Path, leaderboard: Path, lineage: dict,
                   taxonomy: Taxonomy, replace_window=None):
-    facts = partial(attribute.fact_tables, taxonomy=taxonomy, economics=load_economics(economics),
-                    board=load_leaderboard(leaderboard))
+    economics, board = load_economics(economics), load_leaderboard(leaderboard)
+    facts = partial(attribute.fact_tables, taxonomy=taxonomy, economics=economics, board=board)
 
     def derive(details):  # fact tables, plus topics over time, from every stored row of the periods touched
         return {**facts(details), **trend_tables(details)}
 
-    rows = publish.write(outputs.target, tables, lineage, derive=derive, replace_window=replace_window)
+    # Periods whose stored rows are those their facts were derived from keep them (a re-run of the
+    # same data fits no NPS model again); this file is part of the derivation's code.
+    key = attribute.derivation_key(taxonomy, economics, board, code=[Path(__file__)])
+    rows = publish.write(outputs.target, tables, lineage, derive=derive, replace_window=replace_window, derive_key=key)
     paths = publish.export(outputs.target, outputs.parquet_dir, sorted(rows))
     return rows, paths
 

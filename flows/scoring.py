@@ -17,6 +17,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from pydantic import BaseModel, ConfigDict
 
 from pipeline.classify import Classifier
+from pipeline.classify.memo import ClassificationMemo
 from pipeline.embed import EmbedderName, EmbeddingCache, embed_cached, get_embedder
 from pipeline.embed.base import default_threads
 from pipeline.embed.cache import CachedEmbedder
@@ -46,7 +47,7 @@ class ScoringSpec(BaseModel):
 
 
 _MODELS: dict[tuple, tuple] = {}  # per process: (spec, taxonomy version) -> (embedder, classifier)
-_CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cache shard is read once, not per partition
+_CACHES: dict[Path, EmbeddingCache] = {}  # per process: each cached vector is read once, not per partition
 
 
 def _cache(cache_dir: Path) -> EmbeddingCache:
@@ -82,7 +83,10 @@ def score_partition(clauses: pd.DataFrame, feedback: pd.DataFrame | None, taxono
             embeddings, stats = embed_cached(texts, embedder, cache, progress=advance)
     else:
         embeddings, stats = embed_cached(texts, embedder, cache)
-    scored_clauses, mentions = classifier.classify(clauses.reset_index(drop=True), embeddings, feedback=feedback)
+    # A partition classified before with the same classifier, rows and vectors is read back (a re-run).
+    memo = ClassificationMemo(spec.cache_dir / "classified")
+    scored_clauses, mentions = memo.classify(classifier, clauses.reset_index(drop=True), embeddings, feedback,
+                                             context=spec.model_dump_json())
     return Scored.of(scored_clauses, mentions, embeddings, stats)
 
 

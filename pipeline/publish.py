@@ -24,9 +24,10 @@ def write(
     lineage: dict[str, str],
     derive: Derive | None = None,
     replace_window: tuple[Window, list[str]] | None = None,
+    derive_key: str | None = None,
 ) -> dict[str, int]:
     """Write a run in one transaction; name -> rows in the table after the write (see `Store.write`)."""
-    return open_store(target).write(tables, lineage, derive, replace_window=replace_window)
+    return open_store(target).write(tables, lineage, derive, replace_window=replace_window, derive_key=derive_key)
 
 
 def read(target: str | Path, name: str) -> pd.DataFrame:

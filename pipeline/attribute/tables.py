@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
 import pandas as pd
 
 from pipeline.attribute.config import Economics, Leaderboard
@@ -9,7 +14,11 @@ from pipeline.attribute.counts import category_counts, department_counts, feedba
 from pipeline.attribute.departments import department_attribution, loss_table, observed_days
 from pipeline.attribute.drivers import nps_change, nps_drivers, period_nps
 from pipeline.attribute.leaderboard import competitor_benchmark, leaderboard, work_order_stats
+from pipeline.code_version import code_key
 from pipeline.taxonomy import Taxonomy
+
+# Libraries the fact tables are computed with: another version may give other numbers.
+DERIVING_PACKAGES = ("numpy", "pandas", "scipy", "statsmodels")
 
 
 def fact_tables(
@@ -56,3 +65,20 @@ def fact_tables(
     if own_brand is not None:
         out["fact_competitor_benchmark"] = competitor_benchmark(feedback, mentions, own_brand)
     return out
+
+
+def derivation_key(taxonomy: Taxonomy, economics: Economics | None = None, board: Leaderboard | None = None,
+                   own_brand: str | None = None, code: Iterable[Path] = ()) -> str:
+    """Everything `fact_tables` computes with besides the detail rows: taxonomy version, settings, code.
+
+    The store keeps a period's stored facts when a write's key and detail rows are those they were
+    derived from (see `pipeline.store.base.Store.write`). The code is the source of the whole
+    `pipeline` package, so no edit anywhere a derivation may reach leaves facts of older code in
+    place; `code` adds the files of a caller's own derivation (the module that wires it).
+    """
+    h = hashlib.blake2b(digest_size=20)
+    h.update(code_key(code, DERIVING_PACKAGES).encode("utf-8"))
+    settings = [taxonomy.version, economics.model_dump_json() if economics is not None else None,
+                (board or Leaderboard()).model_dump_json(), own_brand]
+    h.update(json.dumps(settings).encode("utf-8"))
+    return h.hexdigest()

@@ -188,12 +188,17 @@ def examples_section(examples: pd.DataFrame, tables: dict[str, pd.DataFrame]) ->
     if not len(examples):
         return section("examples", "原文示例", "Example texts", "最新 newest", "<p>无数据 no data</p>")
     grain = infer_grain(_periods(tables))
+    # One pass over the rows, grouped as groupby(sort=False) groups them (first appearance, rows in
+    # order, no null category): itertuples per group cost 2 ms a category, 0.6 s for 286 of them.
+    by_category: dict[str, list] = {}
+    for r in examples[examples["category_id"].notna()].itertuples():
+        by_category.setdefault(r.category_id, []).append(r)
     blocks = []
-    for cid, g in examples.groupby("category_id", sort=False):
+    for cid, g in by_category.items():
         items = "".join(
             f"<li><span class=\"when\">{html.escape(_when(r.created_at, r.period, grain))} · "
             f"{html.escape(str(r.channel or ''))} · {html.escape(str(r.vehicle_model or '未知'))}</span> "
-            f"{html.escape(str(r.text))}</li>" for r in g.itertuples())
+            f"{html.escape(str(r.text))}</li>" for r in g)
         blocks.append(f'<div class="examples" id="{anchor(cid)}"><h3>{html.escape(names.get(cid, cid))} '
                       f'<small>{html.escape(cid)}</small></h3><ol>{items}</ol>'
                       f'<p><a href="#categories">↑ 返回类别 back to categories</a></p></div>')

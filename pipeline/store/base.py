@@ -2,7 +2,8 @@
 
 `Store` states the job once: a run is written in one transaction (a failure leaves the database as it
 was), each table replaces the rows a run supersedes by its REPLACE_BY rule, fact tables are derived
-again from the stored details of every period the run touched, a window of sources can be replaced
+again from the stored details of every period the run touched (or kept, when a stored fingerprint shows
+the same derivation made them from the same rows), a window of sources can be replaced
 exactly, and whole tables are read and exported to Parquet. A backend (DuckDB, SQLAlchemy) only says
 how its database does the steps that differ: connecting, creating and widening tables, deleting by a
 list of keys and bulk loading, the way SQLAlchemy's dialects differ under one Core API.
@@ -19,6 +20,7 @@ from typing import Any
 
 import pandas as pd
 
+from pipeline.store.fingerprint import FINGERPRINTS, derivation_fingerprint, fingerprint_rows, unchanged_tables
 from pipeline.views import create_views
 from pipeline.windows import Window
 
@@ -61,6 +63,7 @@ REPLACE_BY = {
     # failed) replaces its own row instead of adding another.
     "runs": "run_id",
     "watermarks": "stream",
+    FINGERPRINTS: "period",  # which derivation wrote each period's facts (see `Store.write`)
 }
 # Tables whose stored rows are never replaced: a row whose key is already stored is skipped. An outbox
 # row rewritten by a second scan would turn `sent` back into `pending` and send the alert again; review
@@ -108,6 +111,7 @@ class Store(ABC):
         lineage: dict[str, str],
         derive: Derive | None = None,
         replace_window: tuple[Window, list[str]] | None = None,
+        derive_key: str | None = None,
     ) -> dict[str, int]:
         """Write a run in one transaction: a failure leaves the database as it was.
 
@@ -121,6 +125,12 @@ class Store(ABC):
                 created inside the window, with its clauses and mentions, so a re-run of a window
                 replaces it exactly (a row that is now quarantined or gone from the source does not
                 linger); the periods those rows belonged to are derived again too.
+            derive_key: names everything `derive` computes with besides the detail rows (its code,
+                taxonomy, settings). When given, a derivation whose key and detail rows (all but
+                run_id, in stored order) are those of the derivation that wrote the periods' facts
+                is not run again: the stored facts are what it would give, and they are only
+                re-stamped with this run's lineage, as a derivation would leave them. Without a key
+                the facts are always derived.
 
         Returns:
             name -> rows in the table after the write.
@@ -130,15 +140,17 @@ class Store(ABC):
             for name, df in tables.items():
                 self._replace(tx, name, df, lineage)
             written = set(tables)
+            # Period facts written directly (not derived here) are no longer what a derivation left.
+            direct = [df["period"] for n, df in tables.items()
+                      if REPLACE_BY[n] == "period" and n != FINGERPRINTS and "period" in df]
+            self._forget_derivations(tx, [p for s in direct for p in pd.unique(s.dropna())])
             incoming = pd.concat([tables["feedback"]["period"], pd.Series(cleared, dtype=object)]) \
                 if "feedback" in tables and len(tables["feedback"]) else pd.Series(cleared, dtype=object)
             if derive is not None and len(incoming) and "feedback" in self._tables(tx):
                 stored = [r[0] for r in self._fetch(tx, "SELECT DISTINCT period FROM feedback")]
                 periods = touched_periods(incoming, stored)
                 details = {t: self._rows_of_periods(tx, t, periods) for t in DETAIL_TABLES}
-                for name, df in derive(details).items():
-                    self._replace(tx, name, df, lineage, scope=periods)
-                    written.add(name)
+                written |= self._derive(tx, details, periods, derive, derive_key, lineage)
             create_views(lambda sql: self._execute(tx, sql), self._tables(tx))
             return {n: self._fetch(tx, f'SELECT count(*) FROM "{n}"')[0][0] for n in sorted(written)}
 
@@ -154,12 +166,12 @@ class Store(ABC):
         """Export whole tables to `<out_dir>/<name>.parquet` (written to a temporary name, then renamed)."""
         out_dir = Path(out_dir)
         out_dir.mkdir(parents=True, exist_ok=True)
+        temporary = [(name, out_dir / f".{name}.parquet.tmp") for name in names]
+        self._export_tables(temporary)
         paths = {}
-        for name in names:
-            tmp, final = out_dir / f".{name}.parquet.tmp", out_dir / f"{name}.parquet"
-            self._export_table(name, tmp)
-            os.replace(tmp, final)
-            paths[name] = final
+        for name, tmp in temporary:
+            paths[name] = out_dir / f"{name}.parquet"
+            os.replace(tmp, paths[name])
         return paths
 
     def display(self) -> str:
@@ -179,6 +191,33 @@ class Store(ABC):
         """Distinct values of `column` already stored in `table` (empty when either does not exist yet)."""
 
     # -- one run's replacement rules, shared -------------------------------------------------------------
+
+    def _derive(self, tx, details: dict[str, pd.DataFrame], periods: list, derive: Derive, derive_key: str | None,
+                lineage: dict[str, str]) -> set[str]:
+        """Replace the facts of `periods` by `derive(details)`, or keep them when that would change nothing.
+
+        Returns the names of the fact tables of `periods`.
+        """
+        fingerprint = derivation_fingerprint(details, periods, derive_key) if derive_key else None
+        if fingerprint and FINGERPRINTS in self._tables(tx):
+            kept = unchanged_tables(self._rows_of_periods(tx, FINGERPRINTS, periods), periods, fingerprint)
+            if kept is not None and set(kept) <= self._tables(tx):  # (a table dropped since: derive it)
+                for name in [*kept, FINGERPRINTS]:
+                    self._restamp(tx, name, periods, {k: lineage[k] for k in LINEAGE})
+                return set(kept)
+        facts = derive(details)
+        for name, df in facts.items():
+            self._replace(tx, name, df, lineage, scope=periods)
+        if fingerprint:
+            self._replace(tx, FINGERPRINTS, fingerprint_rows(periods, fingerprint, facts), lineage, scope=periods)
+        else:
+            self._forget_derivations(tx, periods)
+        return set(facts)
+
+    def _forget_derivations(self, tx, periods: list) -> None:
+        """The facts of `periods` were written otherwise: no later write may keep them as derived."""
+        if periods and FINGERPRINTS in self._tables(tx):
+            self._delete_keys(tx, FINGERPRINTS, "period", list(periods))
 
     def _replace(self, tx, name: str, df: pd.DataFrame, lineage: dict[str, str], scope: list | None = None) -> None:
         """Delete the rows `df` supersedes (by the table's REPLACE_BY key), then insert `df`.
@@ -242,6 +281,11 @@ class Store(ABC):
         """
 
     @abstractmethod
+    def _restamp(self, tx, name: str, periods: list, lineage: dict[str, str]) -> None:
+        """Set the lineage columns of the rows of `name` whose period is one of `periods` to `lineage`,
+        leaving the table as deleting those rows and loading them again, stamped, would."""
+
+    @abstractmethod
     def _stored_keys(self, tx, name: str, key: str, keys: list) -> set:
         """Which of `keys` are already stored in column `key` of `name`."""
 
@@ -254,5 +298,5 @@ class Store(ABC):
         """Bulk insert `df` into `name` (matched by column name)."""
 
     @abstractmethod
-    def _export_table(self, name: str, path: Path) -> None:
-        """Write one whole table to a Parquet file at `path`."""
+    def _export_tables(self, tables: list[tuple[str, Path]]) -> None:
+        """Write each whole table `name` to a Parquet file at its `path`, over one connection."""

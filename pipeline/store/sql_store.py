@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
-from pipeline.store.base import DETAIL_TABLES, Store
+from pipeline.store.base import DETAIL_TABLES, LINEAGE, Store
 from pipeline.store.urls import engine_for
 from pipeline.windows import Window
 
@@ -144,8 +144,15 @@ def _ensure_table(conn: sa.Connection, name: str, df: pd.DataFrame, have: set, t
 
 
 def _stored(conn: sa.Connection, table: str, periods: list) -> pd.DataFrame:
-    stmt = sa.text(f'SELECT * FROM "{table}" WHERE period IN :p').bindparams(sa.bindparam("p", expanding=True))
-    return pd.read_sql(stmt, conn, params={"p": periods})
+    """The rows of `periods`, in one order whatever the heap layout: sorted by every column but lineage.
+
+    PostgreSQL returns rows in heap order, and a replaced row may land in any page with free space;
+    the NPS fits then add up in another order (other last digits), and a re-run of the same rows
+    would look like other input to the store's fingerprint.
+    """
+    order = ", ".join(f'"{c}"' for c in _columns(conn, table) if c not in LINEAGE)
+    stmt = sa.text(f'SELECT * FROM "{table}" WHERE period IN :p' + (f" ORDER BY {order}" if order else ""))
+    return pd.read_sql(stmt.bindparams(sa.bindparam("p", expanding=True)), conn, params={"p": periods})
 
 
 def _clear_window(conn: sa.Connection, window: Window, sources: list[str]) -> list:
@@ -250,6 +257,16 @@ class SQLStore(Store):
 
         _ensure_table(conn, name, df, _columns(conn, name), typed)
 
+    def _restamp(self, conn: sa.Connection, name: str, periods: list, lineage: dict[str, str]) -> None:
+        cols = _columns(conn, name)
+        sets = [c for c in lineage if c in cols]
+        if not sets or "period" not in cols:
+            return
+        # compared as dates whatever the column's type (DATE, TIMESTAMP, or TEXT when first written empty)
+        assign = ", ".join(f'"{c}" = :{c}' for c in sets)
+        stmt = sa.text(f'UPDATE "{name}" SET {assign} WHERE NULLIF("period"::text, \'\')::date = ANY(:periods)')
+        conn.execute(stmt, {**{c: lineage[c] for c in sets}, "periods": [pd.Timestamp(p).date() for p in periods]})
+
     def _stored_keys(self, conn: sa.Connection, name: str, key: str, keys: list) -> set:
         if key not in _columns(conn, name):  # a table of an earlier release may lack the key column
             return set()
@@ -271,5 +288,11 @@ class SQLStore(Store):
     def _load(self, conn: sa.Connection, name: str, df: pd.DataFrame) -> None:
         _copy(conn, name, df)
 
-    def _export_table(self, name: str, path: Path) -> None:
-        read_table(str(self.target), name).to_parquet(path, index=False)
+    def _export_tables(self, tables: list[tuple[str, Path]]) -> None:
+        engine = engine_for(str(self.target))
+        try:
+            with engine.connect() as conn:
+                for name, path in tables:
+                    pd.read_sql(sa.text(f'SELECT * FROM "{name}"'), conn).to_parquet(path, index=False)
+        finally:
+            engine.dispose()

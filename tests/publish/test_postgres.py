@@ -148,3 +148,28 @@ def test_runs_on_one_postgres_database_cannot_interleave(postgres_url):
         t.join(30)
     with run_lock(postgres_url, timeout_s=5):
         pass
+
+
+@pytest.mark.slow
+def test_a_rerun_of_the_same_data_keeps_the_facts_in_postgres_too(small_run, postgres_url, tmp_path):
+    from tests.publish.test_derivations import Counting, _key
+
+    tables, derive = small_run
+    counted, db = Counting(derive), tmp_path / "o.duckdb"
+    first = publish.write(postgres_url, tables, LINEAGE, derive=counted, derive_key=_key())
+    again = publish.write(postgres_url, tables, {**LINEAGE, "run_id": "run-2"}, derive=counted, derive_key=_key())
+    assert counted.calls == 1 and again == {**first, "runs": 2}  # runs is a log: one row per run
+    assert set(read_table(postgres_url, "fact_nps_drivers")["run_id"]) == {"run-2"}
+    for lineage in (LINEAGE, {**LINEAGE, "run_id": "run-2"}):  # the same two runs in DuckDB, each derived
+        publish.write(db, tables, lineage, derive=derive)
+    for name in sorted(again):
+        a, b = _normal(read_table(postgres_url, name)), _normal(_duck(db, name))
+        pd.testing.assert_frame_equal(a, b, check_dtype=False, rtol=1e-5, obj=name)
+    kept = read_table(postgres_url, "derivations")
+    assert len(kept) == tables["feedback"]["period"].nunique() and set(kept["run_id"]) == {"run-2"}
+    # One changed score: derived again.
+    fb = tables["feedback"]
+    who = fb.index[fb["nps"].notna()][0]
+    changed = {**tables, "feedback": fb.assign(nps=fb["nps"].where(fb.index != who, 10 - fb.loc[who, "nps"]))}
+    publish.write(postgres_url, changed, {**LINEAGE, "run_id": "run-3"}, derive=counted, derive_key=_key())
+    assert counted.calls == 2
