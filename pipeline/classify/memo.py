@@ -22,8 +22,8 @@ import pandas as pd
 from pipeline.classify.classifier import Classifier
 from pipeline.code_version import code_key
 
-# Libraries a classification computes with (jieba: token windows of `near` rules).
-CLASSIFYING_PACKAGES = ("numpy", "pandas", "jieba", "scikit-learn")
+# Libraries a classification computes with (rjieba: token windows of `near` rules).
+CLASSIFYING_PACKAGES = ("numpy", "pandas", "rjieba", "scikit-learn")
 
 
 def _frame(h, df: pd.DataFrame | None) -> None:
