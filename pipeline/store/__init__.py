@@ -9,11 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pipeline.store.base import DETAIL_TABLES, KEEP_EXISTING, LINEAGE, REPLACE_BY, Store, stamp, touched_periods
+from pipeline.store.base import DETAIL_TABLES, KEEP_EXISTING, LINEAGE, REPLACE_BY, Store, stamp, derivation_periods
 from pipeline.store.urls import display_target, is_sql_url
 
 __all__ = ["DETAIL_TABLES", "KEEP_EXISTING", "LINEAGE", "REPLACE_BY", "Store", "display_target", "is_sql_url",
-           "open_store", "stamp", "touched_periods"]
+           "open_store", "stamp", "derivation_periods"]
 
 
 def open_store(target: str | Path) -> Store:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from pipeline.store.fingerprint import FINGERPRINTS, derivation_fingerprint, fingerprint_rows, unchanged_tables
+from pipeline.store.fingerprint import FINGERPRINTS, derivation_fingerprint, fingerprint_rows, period_day, unchanged_tables
 from pipeline.views import create_views
 from pipeline.windows import Window
 
@@ -80,17 +80,37 @@ def stamp(df: pd.DataFrame, lineage: dict[str, str]) -> pd.DataFrame:
     return df.assign(**{k: lineage[k] for k in LINEAGE})
 
 
-def touched_periods(incoming: pd.Series, stored: list) -> list:
-    """The periods a run touched plus the stored period just before the earliest of them.
+def derivation_periods(incoming: pd.Series, stored: list) -> tuple[list, list]:
+    """(read, write): the periods whose stored details a derivation reads, and those whose facts it writes.
 
-    The period before is recomputed too because period-over-period facts (the NPS change) of the
-    earliest touched period need it; recomputing it from its stored rows changes nothing else.
+    A run writes the facts of the periods it touched and of the stored period just after each of them
+    (that period's NPS change is taken from the touched one). Each written period needs the period
+    before it as context, so that one is read too; a period read only as context keeps its stored
+    facts (derived without its own period before, its period-over-period rows would be lost).
     """
-    touched = sorted(set(incoming.dropna()))
-    if not touched:
-        return []
-    before = [p for p in stored if p is not None and p < touched[0]]
-    return ([max(before)] if before else []) + touched
+    objs: dict[str, object] = {}
+    for p in stored:
+        if p is not None and not pd.isna(p):
+            objs.setdefault(period_day(p), p)
+    touched = set()
+    for p in incoming.dropna():
+        objs[period_day(p)] = p
+        touched.add(period_day(p))
+    days = sorted(objs)
+    write = set(touched)
+    for i, d in enumerate(days[:-1]):
+        if d in touched:
+            write.add(days[i + 1])
+    read = write | {days[i - 1] for i, d in enumerate(days) if d in write and i > 0}
+    return [objs[d] for d in sorted(read)], [objs[d] for d in sorted(write)]
+
+
+def _of_periods(df: pd.DataFrame, periods: list) -> pd.DataFrame:
+    """The rows of a fact table whose period is one of `periods` (dates and timestamps alike)."""
+    if "period" not in df.columns or df.empty:
+        return df
+    wanted = {period_day(p) for p in periods}
+    return df[df["period"].map(lambda p: p is not None and not pd.isna(p) and period_day(p) in wanted)]
 
 
 class Store(ABC):
@@ -148,9 +168,9 @@ class Store(ABC):
                 if "feedback" in tables and len(tables["feedback"]) else pd.Series(cleared, dtype=object)
             if derive is not None and len(incoming) and "feedback" in self._tables(tx):
                 stored = [r[0] for r in self._fetch(tx, "SELECT DISTINCT period FROM feedback")]
-                periods = touched_periods(incoming, stored)
+                periods, derived = derivation_periods(incoming, stored)
                 details = {t: self._rows_of_periods(tx, t, periods) for t in DETAIL_TABLES}
-                written |= self._derive(tx, details, periods, derive, derive_key, lineage)
+                written |= self._derive(tx, details, periods, derive, derive_key, lineage, derived)
             create_views(lambda sql: self._execute(tx, sql), self._tables(tx))
             return {n: self._fetch(tx, f'SELECT count(*) FROM "{n}"')[0][0] for n in sorted(written)}
 
@@ -193,25 +213,28 @@ class Store(ABC):
     # -- one run's replacement rules, shared -------------------------------------------------------------
 
     def _derive(self, tx, details: dict[str, pd.DataFrame], periods: list, derive: Derive, derive_key: str | None,
-                lineage: dict[str, str]) -> set[str]:
-        """Replace the facts of `periods` by `derive(details)`, or keep them when that would change nothing.
+                lineage: dict[str, str], touched: list) -> set[str]:
+        """Replace the facts of the `touched` periods by `derive(details)` over all `periods` (see
+        `derivation_periods`), or keep them when that would change nothing.
 
-        Returns the names of the fact tables of `periods`.
+        Returns the names of the fact tables of `touched`.
         """
         fingerprint = derivation_fingerprint(details, periods, derive_key) if derive_key else None
         if fingerprint and FINGERPRINTS in self._tables(tx):
-            kept = unchanged_tables(self._rows_of_periods(tx, FINGERPRINTS, periods), periods, fingerprint)
+            kept = unchanged_tables(self._rows_of_periods(tx, FINGERPRINTS, touched), touched, fingerprint)
             if kept is not None and set(kept) <= self._tables(tx):  # (a table dropped since: derive it)
                 for name in [*kept, FINGERPRINTS]:
-                    self._restamp(tx, name, periods, {k: lineage[k] for k in LINEAGE})
+                    self._restamp(tx, name, touched, {k: lineage[k] for k in LINEAGE})
                 return set(kept)
         facts = derive(details)
         for name, df in facts.items():
-            self._replace(tx, name, df, lineage, scope=periods)
+            # The context period's facts stay as stored: derived here without its own period before,
+            # its period-over-period rows would be lost.
+            self._replace(tx, name, _of_periods(df, touched), lineage, scope=touched)
         if fingerprint:
-            self._replace(tx, FINGERPRINTS, fingerprint_rows(periods, fingerprint, facts), lineage, scope=periods)
+            self._replace(tx, FINGERPRINTS, fingerprint_rows(touched, fingerprint, facts), lineage, scope=touched)
         else:
-            self._forget_derivations(tx, periods)
+            self._forget_derivations(tx, touched)
         return set(facts)
 
     def _forget_derivations(self, tx, periods: list) -> None:

@@ -30,7 +30,7 @@ def derivation_fingerprint(details: dict[str, pd.DataFrame], periods: list, deri
     in another order count as other input (the facts are then derived again, never wrongly kept).
     """
     h = hashlib.blake2b(digest_size=20)
-    h.update(json.dumps([derive_key, [_day(p) for p in periods]]).encode("utf-8"))
+    h.update(json.dumps([derive_key, [period_day(p) for p in periods]]).encode("utf-8"))
     for name in sorted(details):
         df = details[name].drop(columns=[c for c in UNREAD if c in details[name].columns])
         h.update(json.dumps([name, len(df), [(str(c), str(t)) for c, t in df.dtypes.items()]]).encode("utf-8"))
@@ -50,13 +50,13 @@ def unchanged_tables(stored: pd.DataFrame, periods: list, fingerprint: str) -> l
     """The fact tables to keep when every period's stored fingerprint is `fingerprint`, else None."""
     if stored.empty or not periods or not {"period", "fingerprint", "fact_tables"} <= set(stored.columns):
         return None
-    by_period = {_day(p): (f, t) for p, f, t in stored[["period", "fingerprint", "fact_tables"]].itertuples(index=False)}
-    found = [by_period.get(_day(p)) for p in periods]
+    by_period = {period_day(p): (f, t) for p, f, t in stored[["period", "fingerprint", "fact_tables"]].itertuples(index=False)}
+    found = [by_period.get(period_day(p)) for p in periods]
     if any(f is None or f[0] != fingerprint for f in found):
         return None
     return sorted({name for _, tables in found for name in str(tables).split(",") if name})
 
 
-def _day(period) -> str:
+def period_day(period) -> str:
     """A period as one spelling, whether it was read back as a date or a timestamp."""
     return pd.Timestamp(period).date().isoformat()

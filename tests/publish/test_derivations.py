@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from pipeline import attribute, publish
-from pipeline.store import touched_periods
+from pipeline.store import derivation_periods
 from pipeline.store.fingerprint import FINGERPRINTS
 from tests.publish.conftest import LINEAGE
 
@@ -33,10 +33,17 @@ def _key(extra: str = "") -> str:
 
 
 def _every_table(db) -> dict[str, pd.DataFrame]:
-    """Every table and view, rows in the order the database gives them."""
+    """Every table, rows in stored order, and every view, rows sorted (a view's SELECT DISTINCT or GROUP BY
+    gives its rows in no particular order)."""
     with duckdb.connect(str(db), read_only=True) as con:
-        names = [r[0] for r in con.execute("SELECT table_name FROM information_schema.tables ORDER BY 1").fetchall()]
-        return {n: con.execute(f'SELECT * FROM "{n}"').df() for n in names}
+        names = con.execute("SELECT table_name, table_type FROM information_schema.tables ORDER BY 1").fetchall()
+        out = {}
+        for name, kind in names:
+            df = con.execute(f'SELECT * FROM "{name}"').df()
+            if kind == "VIEW" and len(df.columns):
+                df = df.sort_values(list(df.columns), key=lambda c: c.astype(str), ignore_index=True)
+            out[name] = df
+        return out
 
 
 def _same_database(a, b, tmp_path, exported: list[str]) -> None:
@@ -53,7 +60,7 @@ def _full_rerun(db, tables, derive, lineage, key) -> dict:
     """A re-run that derives its periods' facts again (their stored fingerprints deleted first)."""
     with duckdb.connect(str(db)) as con:
         stored = [r[0] for r in con.execute("SELECT DISTINCT period FROM feedback").fetchall()]
-        periods = pd.DataFrame({"period": touched_periods(tables["feedback"]["period"], stored)})
+        periods = pd.DataFrame({"period": derivation_periods(tables["feedback"]["period"], stored)[1]})
         con.execute(f"DELETE FROM {FINGERPRINTS} WHERE period IN (SELECT period FROM periods)")
     return publish.write(db, tables, lineage, derive=derive, derive_key=key)
 
@@ -134,9 +141,44 @@ def test_fingerprints_are_per_derivation_not_per_period(tmp_path):
     db = tmp_path / "o.duckdb"
     sep = _details(["a", "b"], dt.date(2026, 9, 3))
     publish.write(db, sep, LINEAGE, derive=derive, derive_key=_key())
+    assert publish.read(db, "fact_nps_change").empty
+    # A late August export: September, the stored period after it, is derived again with August before it.
     publish.write(db, _details(["c"], dt.date(2026, 8, 3)), LINEAGE, derive=derive, derive_key=_key())
     assert derive.calls == 2
-    publish.write(db, sep, SECOND, derive=derive, derive_key=_key())  # August is before it now
-    assert derive.calls == 3
     change = publish.read(db, "fact_nps_change")
     assert set(pd.to_datetime(change["period"]).dt.date) == {dt.date(2026, 9, 1)}
+    publish.write(db, sep, SECOND, derive=derive, derive_key=_key())  # the same September again
+    pd.testing.assert_frame_equal(publish.read(db, "fact_nps_change").drop(columns="run_id"),
+                                  change.drop(columns="run_id"))
+
+
+def _scored(ids, day, nps):
+    from tests.publish.test_duckdb import _details
+
+    d = _details(ids, day)
+    return {**d, "feedback": d["feedback"].assign(nps=pd.array(nps, dtype="Int64"))}
+
+
+@pytest.mark.parametrize("key", [None, "keyed"])
+def test_a_run_into_the_latest_month_keeps_the_month_before_it_whole(tmp_path, key):
+    """The month before a touched one is read for its NPS change, and keeps its own change from the month
+    before it (a derivation that cannot see that month would have deleted it)."""
+    from pipeline.taxonomy import load_taxonomy
+
+    derive = Counting(lambda d: attribute.fact_tables(d, load_taxonomy("taxonomies/automotive_v1.yaml")))
+    key = _key() if key else None
+    db = tmp_path / "o.duckdb"
+    months = [_scored(["a", "b"], dt.date(2026, 7, 3), [9, 10]), _scored(["c", "d"], dt.date(2026, 8, 3), [3, 10]),
+              _scored(["e", "f"], dt.date(2026, 9, 3), [0, 2])]
+    publish.write(db, {t: pd.concat([m[t] for m in months], ignore_index=True) for t in months[0]}, LINEAGE,
+                  derive=derive, derive_key=key)
+    before = publish.read(db, "fact_nps_change")
+    by_period = before.groupby(pd.to_datetime(before["period"]).dt.date)["nps_change"].first()
+    assert by_period.to_dict() == {dt.date(2026, 8, 1): -100.0, dt.date(2026, 9, 1): -100.0}
+    publish.write(db, _scored(["g"], dt.date(2026, 9, 20), [10]), SECOND, derive=derive, derive_key=key)
+    after = publish.read(db, "fact_nps_change")
+    by_period = after.groupby(pd.to_datetime(after["period"]).dt.date)["nps_change"].first()
+    assert by_period[dt.date(2026, 8, 1)] == -100.0  # August keeps its change from July
+    assert by_period[dt.date(2026, 9, 1)] == pytest.approx(-100 / 3)  # September: (-100 + -100 + 100) / 3 - 0
+    august = after[pd.to_datetime(after["period"]).dt.date == dt.date(2026, 8, 1)]
+    assert set(august["run_id"]) == {LINEAGE["run_id"]}  # left as stored, not rewritten
