@@ -42,6 +42,9 @@ def complaints(matcher, text):
     ("离合片烧蚀得很厉害", "product.clutch.wear"),
     ("缺机油导致发动机拉缸", "product.engine.stuck"),
     ("三元催化堵了加油一顿一顿的", "product.exhaust.jerk"),   # a clogged converter, not the gearbox
+    ("车子一加速就冒蓝烟", "product.engine.oil_burn"),          # blue smoke is burnt oil
+    ("每次过减速带都咯噔一声", "product.suspension.noise"),    # a bump locates the noise
+    ("上了高速方向盘发飘", "product.steering.pull"),
 ])
 def test_component_and_symptom_compose_a_category(matcher, text, category):
     assert category in complaints(matcher, text)
@@ -185,6 +188,8 @@ def test_mentions_record_method_score_and_evidence(tax):
     ("配件从总部调货一直未到货", "service.parts", "service.process"),
     ("店里不提供维修清单", "service.process", "service.parts"),                # 不提供 withholds, it does not deny
     ("店里刷程序后仪表报警", "service.process", "service.technician"),
+    ("经销商拒不履行三包", "service.warranty", "service.sales.promise"),
+    ("提车后发现后备箱有钣金痕迹", "service.sales.fraud", "product.body.paint"),
     ("师傅很快找到了原因", None, "service.technician"),
     ("配件价格还算合理", None, "service.fees"),
 ])
