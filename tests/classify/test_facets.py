@@ -45,6 +45,8 @@ def complaints(matcher, text):
     ("车子一加速就冒蓝烟", "product.engine.oil_burn"),          # blue smoke is burnt oil
     ("每次过减速带都咯噔一声", "product.suspension.noise"),    # a bump locates the noise
     ("上了高速方向盘发飘", "product.steering.pull"),
+    ("引擎护板松了跑起来哐哐响", "product.body.noise"),
+    ("发动机盖边缘起泡生锈", "product.body.rust"),               # the bonnet is bodywork, not the engine
 ])
 def test_component_and_symptom_compose_a_category(matcher, text, category):
     assert category in complaints(matcher, text)
@@ -189,6 +191,7 @@ def test_mentions_record_method_score_and_evidence(tax):
     ("店里不提供维修清单", "service.process", "service.parts"),                # 不提供 withholds, it does not deny
     ("店里刷程序后仪表报警", "service.process", "service.technician"),
     ("经销商拒不履行三包", "service.warranty", "service.sales.promise"),
+    ("反映了好几次变速箱异响一直得不到解决", "service.attitude", "service.fees"),
     ("提车后发现后备箱有钣金痕迹", "service.sales.fraud", "product.body.paint"),
     ("师傅很快找到了原因", None, "service.technician"),
     ("配件价格还算合理", None, "service.fees"),
