@@ -100,6 +100,13 @@ def test_a_refused_pair_is_reported_and_falls_back_to_the_default_component(matc
     ("车身多处不同程度生锈", "product.body.rust"),
     ("发动机无法启动", "product.engine.no_start"),
     ("换了三次零件变速箱还是顿挫", "product.gearbox.jerk"),   # 零件 is not 零 (none)
+    ("别克君威开了半年变速箱异响", "product.gearbox.noise"),    # a brand name holding a cue (别)
+    ("零跑开着开着突然熄火", "safety.stall"),
+    ("高速上毫无征兆突然熄火", "safety.stall"),               # no warning is not no stall
+    ("没有任何预警的情况下刹车失灵", "safety.brake_failure"),
+    ("冬天零下十度冷车无法启动", "product.engine.no_start"),
+    ("怠速时特别容易抖动", "product.engine.vibration"),
+    ("没跑多远仪表就报故障", "product.electrics.warning_light"),
 ])
 def test_look_alike_negations_do_not_deny(matcher, text, category):
     assert category in complaints(matcher, text)
