@@ -35,7 +35,7 @@ PSEUDO_NEGATIONS = (
     "无征兆", "无预兆", "无预警", "没有征兆", "没有任何征兆", "没有预兆", "没有任何预兆", "没有预警", "没有任何预警",
     "没有任何提示", "没有任何提醒", "没有任何警告", "没任何征兆", "没有一点征兆", "不知什么", "不知为何", "不知怎么",
     "不知为什么", "不一会", "不论", "说不定", "不明不白", "不经意", "没跑多远", "没多远", "没开多远", "没走多远",
-    "没多长时间", "没多少公里", "没过几天", "未满", "未来", "未到", "未超过",
+    "没多长时间", "没多少公里", "没过几天", "未满", "未来", "未到", "未超过", "无锡", "无为", "未央", "零陵",
     # A refusal names what is withheld, it does not deny it: 不提供维修记录 / 未出具检测报告.
     "不提供", "未提供", "没有提供", "没提供", "拒绝提供", "不出具", "未出具", "没出具", "不开具", "未开具",
     # A complaint adjective that starts with 不 does not deny the next issue: 玻璃不平整厂家不予解决.
@@ -75,7 +75,8 @@ _RESOLVED = re.compile("|".join(map(re.escape, RESOLVED_CUES)))
 _RESOLVED_AFTER = re.compile(
     "(?<![没未不])(?:" + "|".join(map(re.escape, RESOLVED_AFTER_CUES)) + ")"
 )
-_HEARSAY = re.compile("|".join(map(re.escape, HEARSAY_CUES)))
+# 老车主 (a loyal owner: 老车主权益不兑现) is this customer, not an old car.
+_HEARSAY = re.compile("|".join(f"{re.escape(c)}(?!主)" if c == "老车" else re.escape(c) for c in HEARSAY_CUES))
 _DENIAL_AFTER = re.compile("|".join(map(re.escape, DENIAL_AFTER_CUES)))
 _DENIAL_BEFORE = re.compile("|".join(map(re.escape, DENIAL_BEFORE_CUES)))
 # A simile is not a report: 跟刹车失灵一样 / 像失控的机关枪 / 心里都快着火了.

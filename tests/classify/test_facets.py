@@ -107,6 +107,8 @@ def test_a_refused_pair_is_reported_and_falls_back_to_the_default_component(matc
     ("冬天零下十度冷车无法启动", "product.engine.no_start"),
     ("怠速时特别容易抖动", "product.engine.vibration"),
     ("没跑多远仪表就报故障", "product.electrics.warning_light"),
+    ("老车主专属权益一直不兑现", "service.sales.promise"),     # 老车主 is this owner, not hearsay of an old car
+    ("无锡这家店交了订金不给退", "service.fees"),               # a city name holding a cue (无)
 ])
 def test_look_alike_negations_do_not_deny(matcher, text, category):
     assert category in complaints(matcher, text)
