@@ -109,6 +109,7 @@ def test_a_refused_pair_is_reported_and_falls_back_to_the_default_component(matc
     ("没跑多远仪表就报故障", "product.electrics.warning_light"),
     ("老车主专属权益一直不兑现", "service.sales.promise"),     # 老车主 is this owner, not hearsay of an old car
     ("无锡这家店交了订金不给退", "service.fees"),               # a city name holding a cue (无)
+    ("车没买成店里不还定金", "service.fees"),                  # a refusal names what is withheld
 ])
 def test_look_alike_negations_do_not_deny(matcher, text, category):
     assert category in complaints(matcher, text)
