@@ -45,6 +45,10 @@ def complaints(matcher, text):
     ("车子一加速就冒蓝烟", "product.engine.oil_burn"),          # blue smoke is burnt oil
     ("每次过减速带都咯噔一声", "product.suspension.noise"),    # a bump locates the noise
     ("上了高速方向盘发飘", "product.steering.pull"),
+    ("底盘有怪响", "product.suspension.noise"),
+    ("下摆臂球头松动", "product.suspension.wear"),
+    ("顶棚边缘脱胶耷拉下来", "product.interior.crack"),
+    ("倒车影像时常无法正常使用", "product.cockpit.malfunction"),
     ("引擎护板松了跑起来哐哐响", "product.body.noise"),
     ("发动机盖边缘起泡生锈", "product.body.rust"),               # the bonnet is bodywork, not the engine
 ])
