@@ -114,6 +114,9 @@ def test_a_refused_pair_is_reported_and_falls_back_to_the_default_component(matc
     ("老车主专属权益一直不兑现", "service.sales.promise"),     # 老车主 is this owner, not hearsay of an old car
     ("无锡这家店交了订金不给退", "service.fees"),               # a city name holding a cue (无)
     ("车没买成店里不还定金", "service.fees"),                  # a refusal names what is withheld
+    ("新车不满一个月变速箱漏油", "product.gearbox.leak_oil"),   # how long, not whether
+    ("不定期熄火好几次了", "safety.stall"),
+    ("发动机不规则异响", "product.engine.noise"),
 ])
 def test_look_alike_negations_do_not_deny(matcher, text, category):
     assert category in complaints(matcher, text)
