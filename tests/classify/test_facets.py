@@ -46,6 +46,7 @@ def complaints(matcher, text):
     ("每次过减速带都咯噔一声", "product.suspension.noise"),    # a bump locates the noise
     ("上了高速方向盘发飘", "product.steering.pull"),
     ("底盘有怪响", "product.suspension.noise"),
+    ("刹车踏板踩着偏软", "product.brake.malfunction"),         # a soft pedal is a brake fault, not the red line
     ("下摆臂球头松动", "product.suspension.wear"),
     ("顶棚边缘脱胶耷拉下来", "product.interior.crack"),
     ("倒车影像时常无法正常使用", "product.cockpit.malfunction"),
@@ -74,6 +75,7 @@ def test_a_composed_category_is_owned_by_its_component(tax):
     ("刹车灯不亮", "product.lights.malfunction", "safety.brake_failure"),
     ("半坡起步离合器有焦糊味", "product.clutch.odor", "safety.fire"),        # a slipping clutch, not a fire
     ("副驾安全带拉出来回不来", "safety.seatbelt", "safety.airbag"),
+    ("刹车踏板变软了", "product.brake.malfunction", "safety.brake_failure"),
 ])
 def test_domain_guards(matcher, text, want, not_want):
     got = complaints(matcher, text)
