@@ -223,7 +223,7 @@ def test_mentions_record_method_score_and_evidence(tax):
     ("换完火花塞之后出现怠速抖动", "service.technician", "service.repair"),   # a new fault after a repair
     ("修完之后又出现了同样的异响", "service.repair", "service.technician"),   # the old one again
     ("加速无力店里却说正常", "service.warranty", "service.fees"),          # 无力 does not deny 说正常
-    ("反映了好几次变速箱异响一直得不到解决", "service.attitude", "service.fees"),
+    ("向厂家投诉了三次都投诉无果", "service.attitude", "service.fees"),
     ("提车后发现后备箱有钣金痕迹", "service.sales.fraud", "product.body.paint"),
     ("师傅很快找到了原因", None, "service.technician"),
     ("配件价格还算合理", None, "service.fees"),
