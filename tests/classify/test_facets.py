@@ -46,7 +46,7 @@ def complaints(matcher, text):
     ("每次过减速带都咯噔一声", "product.suspension.noise"),    # a bump locates the noise
     ("上了高速方向盘发飘", "product.steering.pull"),
     ("底盘有怪响", "product.suspension.noise"),
-    ("刹车踏板踩着偏软", "product.brake.malfunction"),         # a soft pedal is a brake fault, not the red line
+    ("踩下去感觉刹车踏板偏软", "product.brake.malfunction"),    # a soft pedal is a brake fault, not the red line
     ("下摆臂球头松动", "product.suspension.wear"),
     ("顶棚边缘脱胶耷拉下来", "product.interior.crack"),
     ("倒车影像时常无法正常使用", "product.cockpit.malfunction"),
