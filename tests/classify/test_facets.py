@@ -75,6 +75,8 @@ def test_a_composed_category_is_owned_by_its_component(tax):
     ("刹车灯不亮", "product.lights.malfunction", "safety.brake_failure"),
     ("半坡起步离合器有焦糊味", "product.clutch.odor", "safety.fire"),        # a slipping clutch, not a fire
     ("副驾安全带拉出来回不来", "safety.seatbelt", "safety.airbag"),
+    ("销售顾问直接挂断电话", "service.customer_service", "safety.stall"),   # 断电 inside 挂断电话
+    ("店里说是车主使用不当不给保修", "service.warranty", "service.technician"),  # the dealer blames the owner
     ("刹车踏板变软了", "product.brake.malfunction", "safety.brake_failure"),
 ])
 def test_domain_guards(matcher, text, want, not_want):
