@@ -152,7 +152,7 @@ class FacetMatcher:
         toks = [t for t in self.tokens(text, found) if t.kind != "guard"]
         syms = [t for t in toks if t.kind == "symptom"]
         # A symptom word that names its component (电瓶亏电) also locates the symptoms after it:
-        # 电瓶亏电无法启动 is the battery's no-start, not the whole vehicle's.
+        # 电瓶亏电后打不着车 is the battery's no-start, not the engine's or the whole vehicle's.
         comps = sorted([t for t in toks if t.kind == "component"]
                        + [_Tok(y.start, y.end, "implied", ref, y.term) for y in syms
                           if (ref := self.implied_.get(y.term.lower())) is not None],

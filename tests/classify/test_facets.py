@@ -85,13 +85,13 @@ def test_domain_guards(matcher, text, want, not_want):
 
 
 def test_a_symptom_word_that_names_its_part_locates_the_next_symptom(matcher):
-    # 电瓶亏电 names the battery: the no-start after it is the battery's, not the whole vehicle's
-    got = complaints(matcher, "新车电瓶亏电无法启动")
+    # 电瓶亏电 names the battery: the no-start after it is the battery's, not the engine's (the default)
+    got = complaints(matcher, "早上电瓶亏电后打不着车")
     assert {"product.electrics.battery_drain", "product.electrics.no_start"} <= got
-    assert "product.vehicle.no_start" not in got
-    # but it is no list item: 刹车 right after it does not share the gearbox's symptom
-    got = complaints(matcher, "挂倒挡不走刹车异响")
-    assert "product.brake.noise" in got and "product.gearbox.noise" not in got, got
+    assert "product.engine.no_start" not in got and "product.vehicle.no_start" not in got
+    # but it is no list item: 刹车 right after it does not share the steering's symptom
+    got = complaints(matcher, "方向跑偏刹车异响")
+    assert "product.brake.noise" in got and "product.steering.noise" not in got, got
 
 
 def test_a_refused_pair_is_reported_and_falls_back_to_the_default_component(matcher):
