@@ -8,6 +8,7 @@ One scan finds component terms, symptom terms and guard phrases (a symptom's `no
 at each position the longest wins, so a guard phrase hides the term inside it. Each symptom takes the
 nearest component before it (within the taxonomy's `facet_window`), plus the components listed with that
 one (separated only by spaces, 、, 和, 及 ...); else one right after it; else its `default_component`.
+A symptom word that names its part (电瓶亏电) counts as that part for the symptoms after it.
 The symptom's domain guard decides whether the pair composes; a refused pair falls back to the default
 component. Negation is judged over the span from component to symptom.
 """
@@ -53,7 +54,7 @@ def trie_pattern(terms) -> str:
 class _Tok:
     start: int
     end: int
-    kind: str  # "component" | "symptom" | "guard"
+    kind: str  # "component" | "symptom" | "guard" | "implied" (a symptom word's own component)
     ref: tuple  # component: (system, part | None); symptom: (symptom id,)
     term: str
 
@@ -149,8 +150,13 @@ class FacetMatcher:
             found: the RuleMatcher's scan of the same text (see `tokens`).
         """
         toks = [t for t in self.tokens(text, found) if t.kind != "guard"]
-        comps = [t for t in toks if t.kind == "component"]
         syms = [t for t in toks if t.kind == "symptom"]
+        # A symptom word that names its component (电瓶亏电) also locates the symptoms after it:
+        # 电瓶亏电后打不着车 is the battery's no-start, not the engine's or the whole vehicle's.
+        comps = sorted([t for t in toks if t.kind == "component"]
+                       + [_Tok(y.start, y.end, "implied", ref, y.term) for y in syms
+                          if (ref := self.implied_.get(y.term.lower())) is not None],
+                       key=lambda t: t.start)
         if not syms:
             return []
         tax = self.taxonomy
@@ -166,7 +172,7 @@ class FacetMatcher:
                 near = before[-1]
                 chosen.append(near)
                 k = comps.index(near)
-                while k > 0:
+                while k > 0 and "implied" not in (comps[k - 1].kind, comps[k].kind):  # a symptom word is no list item
                     gap = text[comps[k - 1].end:comps[k].start]
                     # a list (方向盘 刹车 油门) shares the symptom; so does a compound (电子助力转向), except
                     # for a vague whole-vehicle word in front of it (新车底盘 is the chassis)
@@ -177,7 +183,7 @@ class FacetMatcher:
                     if not (compound and comps[k].ref[0] == VAGUE):
                         chosen.append(comps[k])
             else:
-                after = [c for c in comps if c.start >= y.end and c.start - y.end <= FORWARD_WINDOW]
+                after = [c for c in comps if c.kind == "component" and c.start >= y.end and c.start - y.end <= FORWARD_WINDOW]
                 if after:
                     chosen.append(after[0])
             pairs.extend((c, y) for c in chosen)
