@@ -18,8 +18,14 @@ _SPACE = re.compile(r"(?<=[\u4e00-\u9fff])\s+(?=[\u4e00-\u9fff])")
 LIST_ITEM_CHARS = 4
 # A reply that denies the clause before it belongs to it: "刹车失灵？不存在的".
 _DENIAL = re.compile(r"^(?:不存在|怎么可能|没有的事|开玩笑|想多了|谣言)")
-# Contrast words start a new clause: "总体还行但是异响很大" holds praise and a complaint.
-_CONTRAST = re.compile(r"(?<=[\u4e00-\u9fff])(?=但是|不过|可是|然而|只是)")
+# Contrast words start a new clause: "总体还行但是异响很大" holds praise and a complaint. Not where the
+# characters belong to another word: 技术不过关 / 不过如此 / 忙不过来 / 不过分 ("not up to standard", ...),
+# 比不过 / 超不过 ("cannot beat"), 不只是 ("not only").
+_CONTRAST = re.compile(
+    r"(?<=[\u4e00-\u9fff])(?:"
+    r"(?=但是|可是|然而)"
+    r"|(?<![比超说打跑拼斗敌])(?=不过(?!关|如此|来|分|瘾))"
+    r"|(?<!不)(?=只是))")
 MIN_CLAUSE_CHARS = 3
 
 CLAUSE_COLUMNS = ["clause_id", "feedback_id", "clause_no", "clause"]
