@@ -69,8 +69,8 @@ def main() -> None:
                  {"what": "flow in this process, next scan", "seconds": t2.seconds, "scanned": second["scanned"],
                   "new_alerts": second["new_alerts"], "load": t2.load}]
         cmd = [sys.executable, "-m", "voc", "--workspace", str(args.workdir / "ws"), "redline",
-               "--sources", str(params.sources), "--database", str(args.workdir / "voc-process.duckdb"),
-               "--webhook", params.webhook_url]
+               "--sources", str(params.inputs.sources), "--database", str(args.workdir / "voc-process.duckdb"),
+               "--webhook", params.delivery.webhook_url]
         env = child_env(PYTHONPATH=str(REPO))
         for kind in ("first", "next"):
             with Timer() as t:
