@@ -121,7 +121,7 @@ def complaints(embedder, cache, folder: Path) -> dict:
         pred = {f: gs for f, cs in complaint.groupby("feedback_id")["category_id"] if (gs := gmap.title_groups(cs))}
         _, macro, _, _ = scores(df, pred, sorted(gmap.names))
         sem = int((complaint["method"] == "semantic").sum())
-        out[f"complaints_v2[{label}]"] = {"coverage": round(df["feedback_id"].isin(set(complaint["feedback_id"])).mean(), 3),
+        out[f"complaints_v2[{label}]"] = {"coverage": round(float(df["feedback_id"].isin(set(complaint["feedback_id"])).mean()), 3),
                                          "group_macro_f1": round(macro, 3), "semantic_mentions": sem}
     return out
 
