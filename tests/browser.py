@@ -11,7 +11,9 @@ from __future__ import annotations
 import base64
 import itertools
 import json
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import tempfile
@@ -37,10 +39,10 @@ class Page:
         with socket.socket() as s:
             s.bind(("127.0.0.1", 0))
             port = s.getsockname()[1]
-        self._profile = tempfile.TemporaryDirectory(prefix="voc-chromium-")
+        self._profile = tempfile.mkdtemp(prefix="voc-chromium-")
         self._proc = subprocess.Popen(
             [chromium(), "--headless", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--hide-scrollbars",
-             f"--remote-debugging-port={port}", f"--user-data-dir={self._profile.name}",
+             f"--remote-debugging-port={port}", f"--user-data-dir={self._profile}",
              f"--window-size={self.width},{self.height}", "about:blank"],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         ws_url = self._until(lambda: self._page_target(port), "Chromium's DevTools endpoint")
@@ -53,13 +55,28 @@ class Page:
         try:
             self._ws.close()
         finally:
-            self._proc.terminate()
-            try:
-                self._proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self._proc.kill()
-                self._proc.wait(30)
-            self._profile.cleanup()
+            # The whole session: Chromium's helper processes (renderer, utility, crashpad) outlive the
+            # main one by a moment and keep writing into the profile.
+            for sig in (signal.SIGTERM, signal.SIGKILL):
+                try:
+                    os.killpg(self._proc.pid, sig)
+                except ProcessLookupError:
+                    break
+                try:
+                    self._proc.wait(30)
+                    break
+                except subprocess.TimeoutExpired:
+                    continue
+            for _ in range(40):  # a helper still closing its files: "Directory not empty"
+                try:
+                    shutil.rmtree(self._profile)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:
+                    time.sleep(0.25)
+            else:
+                shutil.rmtree(self._profile, ignore_errors=True)
 
     @staticmethod
     def _page_target(port: int) -> str | None:

@@ -2,6 +2,7 @@
 headless Chromium (checked from the rendered DOM: plotly's svg roots with traces inside); Chinese headers,
 the period of every section, and links from a category's count to the texts behind it."""
 
+import html
 import re
 import shutil
 import subprocess
@@ -67,7 +68,8 @@ def _section(dom: str, key: str) -> str:
 
 
 def _text(fragment: str) -> str:
-    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)).strip()
+    """What a reader sees: tags dropped, entities decoded (a feedback's literal "<br>" is shown as text)."""
+    return html.unescape(re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", fragment)).strip())
 
 
 @pytest.mark.slow
