@@ -14,6 +14,7 @@ import argparse
 import csv
 import os
 import time
+from pathlib import Path
 
 import harness  # noqa: E402,F401  (puts the repository on sys.path)
 
