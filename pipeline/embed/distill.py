@@ -72,14 +72,11 @@ def jieba_dictionary() -> list[tuple[str, int]]:
 
 
 def lexicon_words() -> list[tuple[str, int]]:
-    """The automotive lexicon (resources/automotive_lexicon.txt) as (word, frequency)."""
+    """The automotive lexicon (resources/automotive_lexicon.txt) as (word, frequency), read as the Segmenter reads it."""
+    from pipeline.preprocess.segment import user_dict_words
+
     text = resources.files("pipeline.resources").joinpath("automotive_lexicon.txt").read_text(encoding="utf-8")
-    out = []
-    for line in text.splitlines():
-        parts = line.split()
-        if parts and not parts[0].startswith("#"):
-            out.append((parts[0], int(parts[1]) if len(parts) > 1 and parts[1].isdigit() else DOMAIN_FREQ))
-    return out
+    return [(word, DOMAIN_FREQ if freq is None else freq) for word, freq, _ in user_dict_words(text)]
 
 
 def corpus_counts(token_lists: Iterable[Sequence[str]]) -> Counter:

@@ -75,7 +75,7 @@ class SegmenterBackend(str, Enum):
     spacy = "spacy"
 
 
-def _user_dict_words(text: str, where: str = "automotive_lexicon.txt") -> list[tuple[str, int | None, str | None]]:
+def user_dict_words(text: str, where: str = "automotive_lexicon.txt") -> list[tuple[str, int | None, str | None]]:
     """Lines of a jieba user dictionary ("word [freq] [tag]"), read as jieba's `load_userdict` reads them."""
     words = []
     for n, line in enumerate(text.lstrip("\ufeff").splitlines(), 1):
@@ -115,12 +115,12 @@ class Segmenter:
 
     def _words(self) -> list[tuple[str, int | None, str | None]]:
         """Every word added to jieba's dictionary, in order: (word, frequency or None, tag or None)."""
-        words = _user_dict_words(_RES.joinpath("automotive_lexicon.txt").read_text(encoding="utf-8"))
+        words = user_dict_words(_RES.joinpath("automotive_lexicon.txt").read_text(encoding="utf-8"))
         if self.user_dict:
             path = Path(self.user_dict)
             if not path.is_file():
                 raise FileNotFoundError(f"jieba user dictionary '{path}' does not exist")
-            words += _user_dict_words(path.read_text(encoding="utf-8"), where=str(path))
+            words += user_dict_words(path.read_text(encoding="utf-8"), where=str(path))
         words += [(name, 2000, "nz") for name in vehicle_names() if " " not in name]
         words += [(term, 1000, None) for term in self.terms if len(term) > 1 and " " not in term]
         return words
