@@ -22,18 +22,17 @@ mapping's `unscored` categories adding none (the rule is written out in the mapp
 from __future__ import annotations
 
 import argparse
-import fnmatch
 import time
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
 from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.alerts.detect import red_line_mentions  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
+from pipeline.evaluate import GroupMap  # noqa: E402
 from pipeline.preprocess import to_clauses  # noqa: E402
 from pipeline.taxonomy import load_taxonomy  # noqa: E402
 
@@ -49,29 +48,6 @@ def read_titles(path: Path) -> pd.DataFrame:
                          "modes": [{P0_MODES[c.split(":", 1)[1]] for c in s.split("|") if c.split(":", 1)[-1] in P0_MODES}
                                    for s in df["code_names"]],
                          "is_p0": df["is_p0"] == "1"})
-
-
-class GroupMap:
-    def __init__(self, path: Path) -> None:
-        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
-        self.rules = [(m["pattern"], m["group"]) for m in spec["map"]]
-        self.names = spec["groups"]
-        self.unscored = list(spec.get("unscored", []))
-        self._memo: dict[str, str | None] = {}
-
-    @staticmethod
-    def _any(cid: str, patterns: list[str]) -> bool:
-        return any(fnmatch.fnmatchcase(cid, p) for p in patterns)
-
-    def __call__(self, cid: str) -> str | None:
-        if cid not in self._memo:
-            self._memo[cid] = None if self._any(cid, self.unscored) else \
-                next((g for p, g in self.rules if fnmatch.fnmatchcase(cid, p)), None)
-        return self._memo[cid]
-
-    def title_groups(self, cids) -> set[str]:
-        """Groups of one title's complaint categories (the union; unscored categories add none)."""
-        return {g for c in set(cids) if (g := self(c))}
 
 
 def scores(df: pd.DataFrame, pred: dict, groups: list[str]) -> tuple[pd.DataFrame, float, float]:

@@ -36,7 +36,8 @@ from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 
 from bench_ccf_classify import ASPECTS, f1_scores, read_ccf, split  # noqa: E402
 from bench_ccf_topics import dev_ids  # noqa: E402
-from bench_complaints import GroupMap, read_titles, scores  # noqa: E402
+from bench_complaints import read_titles, scores  # noqa: E402
+from pipeline.evaluate import GroupMap  # noqa: E402
 
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.discover import OUTLIER, TopicModel  # noqa: E402

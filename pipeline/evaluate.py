@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import fnmatch
+from pathlib import Path
+
 import pandas as pd
+import yaml
 
 from pipeline.schema import require_columns
 
@@ -108,3 +112,30 @@ def rules_only_run(sample_dir, taxonomy) -> tuple[pd.DataFrame, pd.DataFrame, pd
     clauses = segment_clauses(clauses, Segmenter(taxonomy.all_terms()))
     clauses, mentions = Classifier(taxonomy, semantic_threshold=None).fit().classify(clauses)
     return feedback, clauses, mentions
+
+
+class GroupMap:
+    """Categories onto an outside scheme's groups (e.g. a complaint site's 17 problem groups), from a mapping
+    file: shell-style patterns over category ids, the first match deciding; `unscored` categories add none.
+    See taxonomies/mappings/complaint_site_groups.yaml."""
+
+    def __init__(self, path: Path) -> None:
+        spec = yaml.safe_load(path.read_text(encoding="utf-8"))
+        self.rules = [(m["pattern"], m["group"]) for m in spec["map"]]
+        self.names = spec["groups"]
+        self.unscored = list(spec.get("unscored", []))
+        self._memo: dict[str, str | None] = {}
+
+    @staticmethod
+    def _any(cid: str, patterns: list[str]) -> bool:
+        return any(fnmatch.fnmatchcase(cid, p) for p in patterns)
+
+    def __call__(self, cid: str) -> str | None:
+        if cid not in self._memo:
+            self._memo[cid] = None if self._any(cid, self.unscored) else \
+                next((g for p, g in self.rules if fnmatch.fnmatchcase(cid, p)), None)
+        return self._memo[cid]
+
+    def title_groups(self, cids) -> set[str]:
+        """Groups of one title's complaint categories (the union; unscored categories add none)."""
+        return {g for c in set(cids) if (g := self(c))}

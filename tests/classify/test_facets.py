@@ -233,3 +233,24 @@ def test_mentions_record_method_score_and_evidence(tax):
 def test_service_journey_and_design_categories(matcher, text, want, not_want):
     found = complaints(matcher, text)
     assert (want is None or want in found) and not_want not in found, found
+
+
+@pytest.mark.parametrize("text,want,not_want", [
+    ("离合器片烧蚀有焦糊味", "product.clutch.burnt_smell", "safety.fire"),   # a worn clutch smells; no fire
+    ("连续下坡后刹车有烧焦味", "product.brake.burnt_smell", "safety.fire"),
+    ("仪表台下面有焦糊味", "safety.fire", None),                               # anywhere else it is a fire sign
+    ("开着开着车里一股焦糊味", "safety.fire", None),
+    ("刹车时方向盘抖动", "product.brake.vibration", "product.steering.vibration"),  # brake judder felt in the wheel
+    ("高速行驶爆胎", "product.tyre.blowout", "product.body.crack"),
+    ("左前轮有咯吱异响", "product.tyre.wheel_noise", None),                    # a wheel position, not the tyre
+    ("轮胎噪音太大", "product.tyre.noise", "product.tyre.wheel_noise"),
+    ("三元催化器堵塞", "product.exhaust.catalyst", None),
+    ("颗粒捕捉器堵塞引起油耗高", "product.engine.fuel_consumption", "product.exhaust.catalyst"),
+    ("轮毂氧化", "product.tyre.rim", None),
+    ("发动机积碳严重", "product.engine.carbon", None),
+    ("转向拉杆球头松旷", "product.steering.sticky", "product.suspension.sticky"),
+])
+def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
+    got = complaints(matcher, text)
+    assert want in got, got
+    assert not_want is None or not_want not in got, got
