@@ -12,6 +12,7 @@ import pandas as pd
 
 from pipeline.alerts.detect import semantic_p0_mentions
 from pipeline.classify import Classifier
+from pipeline.classify.negation import clause_negation
 from pipeline.preprocess import to_clauses
 from pipeline.taxonomy import Severity, Taxonomy
 
@@ -53,7 +54,9 @@ def carried_over_p0(clauses: pd.DataFrame, classifier: Classifier, mentions: pd.
     last: dict = {}
     for cid, fid, text in zip(clauses["clause_id"], clauses["feedback_id"], clauses["clause"]):
         comps = [t for t in facets.tokens(str(text)) if t.kind == "component"]
-        if comps:
+        if comps and clause_negation(str(text)) == "negated":
+            last.pop(fid, None)  # 气囊没问题，故障灯也不亮: a part said to be fine carries no failure
+        elif comps:
             last[fid] = comps[-1].term
         elif fid in last:
             rows.append((f"{cid}+", fid, f"{last[fid]}{text}"))

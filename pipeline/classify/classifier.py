@@ -4,13 +4,14 @@ supervised head, and polarity per mention."""
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
 from pipeline.classify.head import SupervisedHead
-from pipeline.classify.negation import clause_negation
+from pipeline.classify.negation import clause_negation, denied_by_next, hearsay_leads
 from pipeline.classify.polarity import QUESTION, clause_tone
 from pipeline.classify.rules import RuleMatcher
 from pipeline.classify.semantic import calibrate_thresholds
@@ -165,6 +166,8 @@ class Classifier:
         memo = self.rule_memo_
         if len(memo) > MEMO_LIMIT:
             memo.clear()
+        story = hearsay_leads(fids, texts)
+        denied = denied_by_next(fids, texts)
         for i, text in enumerate(texts):
             found = memo.get(text) if context is None else None
             if found is None:
@@ -173,10 +176,15 @@ class Classifier:
                 if context is None:
                     memo[text] = found
             hits = [(h, pol) for h, pol in found if allowed is None or allowed(i, h.category_id)]
+            # someone else's story told in the clauses before, or denied in the next: not a complaint
+            state = "hearsay" if story[i] else "negated" if denied[i] else None
+            if state is not None:
+                hits = [(replace(h, state=state), self._polarity(h.category_id, text, state))
+                        if h.kind == "complaint" and h.state is None else (h, pol) for h, pol in hits]
             for h, pol in hits:
                 rows.append((cids[i], fids[i], h.category_id, pol, h.method, 1.0, "|".join(h.terms), h.state))
             claimed.append({h.category_id for h, _ in hits})
-            if not hits and text:
+            if not hits and text and state is None:
                 unclaimed.append(i)
         if unclaimed and embeddings is not None and self.example_vecs_ is not None:
             located, rows_located = self._located(unclaimed, texts, cids, fids, embeddings, allowed)

@@ -60,7 +60,8 @@ HEARSAY_CUES = ("新闻", "报道", "听说", "据说", "网上看到", "网上�
                 "看到一辆", "看到一则", "有辆", "隔壁", "别的牌子", "别人的车", "别的车", "上一台", "之前开的", "以前开的",
                 "老车", "二手市场", "试驾别的", "媒体", "电视上", "微博上", "头条", "公众号", "央视", "315晚会", "曝光",
                 "据报道", "网传", "网友", "看到有人", "有人说", "听人说", "别人说", "事故视频", "车友群", "群里有人",
-                "车友说", "传言", "传说中", "所谓的", "谁说",
+                "车友说", "传言", "传说中", "所谓的", "谁说", "都说", "大家都说", "都在说", "某车", "朋友的车",
+                "朋友的旧车", "朋友家的车", "同事的车", "邻居的车", "亲戚的车", "别人车",
                 # a hypothetical is not a report: 万一高速上熄火了应该怎么处理
                 "万一", "如果", "假如", "要是", "假设", "是什么意思")
 # A denial said afterwards: 刹车失灵？不存在的 / 自燃？怎么可能.
@@ -86,6 +87,54 @@ _RESOLVED_AFTER = re.compile(
 _HEARSAY = re.compile("|".join(f"{re.escape(c)}(?!主)" if c == "老车" else re.escape(c) for c in HEARSAY_CUES))
 _DENIAL_AFTER = re.compile("|".join(map(re.escape, DENIAL_AFTER_CUES)))
 _DENIAL_BEFORE = re.compile("|".join(map(re.escape, DENIAL_BEFORE_CUES)))
+# A bare denial closing the clause: 熄火？从来没有 (but not 从来没有遇到过这种情况, a first time).
+_DENIAL_END = re.compile(r"(?:从来没有过?|从来没|从没有过?|根本没有|压根没有|没有过)[啊呀呢吧哦的事]*[，,。.!！]*$")
+# Someone else's car or the news, strong enough to carry to the clauses after it (听说 alone is not:
+# "听说这车有问题，昨天高速上熄火了" is most likely the customer's own stall).
+STORY_CUES = ("新闻", "报道", "媒体", "电视上", "微博上", "热搜", "头条", "公众号", "央视", "315晚会", "曝光", "网传",
+              "网上看到", "看到网上", "事故视频", "隔壁", "朋友的车", "朋友的旧车", "朋友家的车", "同事的车", "邻居的车",
+              "亲戚的车", "别人的车", "别人车", "别的车", "别家", "别的品牌", "其他品牌", "别的牌子", "友商", "竞品",
+              "某车", "某品牌", "某款", "看到一辆", "有辆")
+_STORY = re.compile("|".join(map(re.escape, STORY_CUES)))
+# The customer's own car, person or day: a clause that says so is a report, whatever was said before it.
+_OWN = re.compile(r"我|本人|俺|自家|自己的车|这台车|这辆车|昨天|今天|前天|今早|刚才|早上|晚上|上周|上个月|前几天|这几天|"
+                  r"上班|下班|开着开着|差点|"
+                  # ... or asks for a fix (a story told for its own sake does not): 刹车失灵的问题什么时候解决
+                  r"解决|处理|要求|希望|维修|修好|退车|换车|4S店|售后|厂家|客服")
+
+
+# A clause that is nothing but a denial answers the clause before it: 方向盘卡死？从来没有.
+_BARE_DENIAL = re.compile(r"^(?:从来)?(?:都)?(?:没有过?|没|从没有过?|从来没有过?|根本没有|压根没有|不存在的?|没有的事|哪有|"
+                          r"怎么可能|不可能|没遇到过|从没遇到过|没碰到过)[啊呀呢吧哦的事过]*$")
+
+
+def denied_by_next(feedback_ids: list, texts: list[str]) -> list[bool]:
+    """For each clause, whether the next clause of the same feedback is a bare denial of it."""
+    out = [False] * len(texts)
+    for i in range(len(texts) - 1):
+        if feedback_ids[i + 1] == feedback_ids[i] and _BARE_DENIAL.match(texts[i + 1].strip()):
+            out[i] = True
+    return out
+
+
+def hearsay_leads(feedback_ids: list, texts: list[str]) -> list[bool]:
+    """For each clause, whether it continues someone else's story told in the clauses before it.
+
+    "隔壁老王的车，高速上刹车失灵了": the brake failure is the neighbour's, not this customer's. The story
+    ends at a clause about the customer's own car, person or day (我, 这台车, 昨天), and only news and
+    other people's cars start one. Clauses are in feedback order.
+    """
+    out: list[bool] = []
+    story = False
+    prev = object()
+    for fid, text in zip(feedback_ids, texts):
+        if fid != prev:
+            story, prev = False, fid
+        own = bool(_OWN.search(text))
+        lead = story and not own
+        out.append(lead)
+        story = (lead or bool(_STORY.search(text))) and not own
+    return out
 # A simile is not a report: 跟刹车失灵一样 / 像失控的机关枪 / 心里都快着火了.
 _SIMILE_BEFORE = re.compile(r"(?:跟|像|如同|好比|仿佛|心里都快|心里都|激动得)$")
 _SIMILE_AFTER = re.compile(r"^(?:一样|似的|般|的机关枪)")
@@ -130,7 +179,8 @@ def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATI
     after = text[spans[-1][1] : spans[-1][1] + RESOLVED_AFTER_WINDOW]
     if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(after):
         return "resolved"
-    if _NEGATION.search(scope) or _DENIAL_AFTER.search(after) or _DENIAL_BEFORE.search(text[: spans[0][0]]):
+    if (_NEGATION.search(scope) or _DENIAL_AFTER.search(after) or _DENIAL_END.search(after)
+            or _DENIAL_BEFORE.search(text[: spans[0][0]])):
         return "negated"
     if _HEARSAY.search(text[: spans[0][0]]):
         return "hearsay"

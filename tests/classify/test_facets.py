@@ -254,3 +254,28 @@ def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
     got = complaints(matcher, text)
     assert want in got, got
     assert not_want is None or not_want not in got, got
+
+
+def _feedback_states(tax, text):
+    """(category, polarity) of the complaint-capable mentions of one feedback, clause by clause."""
+    from pipeline.preprocess import to_clauses
+
+    _, clauses = to_clauses(pd.DataFrame({"feedback_id": ["f"], "text": [text]}))
+    _, mentions = Classifier(tax, semantic_threshold=None).fit().classify(clauses)
+    return set(zip(mentions["category_id"], mentions["polarity"]))
+
+
+@pytest.mark.parametrize("text,category,polarity", [
+    ("邻居的车，在地库自燃了", "safety.fire", "neutral"),                       # someone else's car
+    ("看到新闻，有辆车高速上转向失灵", "safety.steering_failure", "neutral"),  # the news
+    ("听说这车有问题，昨天高速上突然熄火了", "safety.stall", "complaint"),     # 听说 alone starts no story
+    ("邻居的车自燃了，我的车前几天也冒烟了", "safety.fire", "complaint"),       # the customer's own car ends it
+    ("看到新闻说要召回，刹车失灵的问题什么时候解决", "safety.brake_failure", "complaint"),  # asks for a fix
+    ("方向盘卡死？从来没有", "safety.steering_failure", "praise"),              # a bare denial answers it
+    ("刹车失灵，从来没有遇到过这种情况", "safety.brake_failure", "complaint"),  # a first time, not a denial
+])
+def test_stories_and_denials_across_clauses(tax, text, category, polarity):
+    states = _feedback_states(tax, text)
+    assert (category, polarity) in states, states
+    if polarity != "complaint":  # and no clause counts it as this customer's complaint
+        assert (category, "complaint") not in states, states
