@@ -134,6 +134,7 @@ def main() -> None:
     out["ratio_to_embed_distinct"] = round(out["classify_0.80_s"] / embed_s, 3)
     out["ratio_to_embed_all"] = round(out["classify_0.80_s"] / out["embed_all_clauses_s"], 3)
 
+    args.workdir.mkdir(parents=True, exist_ok=True)
     big = synthetic_taxonomy(args.workdir / "synthetic_500.yaml")
     t = time.perf_counter()
     tax500 = load_taxonomy(big)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from pipeline.classify.classifier import Classifier
+from pipeline.classify.negation import denied_by_next, hearsay_leads
 from pipeline.classify.semantic import OFF
 from pipeline.preprocess import split_clauses, to_clauses
 from pipeline.preprocess.normalize import normalize_text
@@ -79,6 +80,8 @@ def explain(clf: Classifier, text: str, segmenter=None, embedder=None, neighbour
     table = pd.DataFrame({"clause_id": [f"x#{i}" for i in range(len(clauses))], "feedback_id": "x", "clause": clauses})
     _, mentions = clf.classify(table, vecs)
     tax = clf.taxonomy
+    story = hearsay_leads(["x"] * len(clauses), clauses)
+    denied = denied_by_next(["x"] * len(clauses), clauses)
     out = {"normalised": norm, "clauses": []}
     for i, clause in enumerate(clauses):
         hits = clf.matcher_.match(clause)
@@ -106,31 +109,37 @@ def explain(clf: Classifier, text: str, segmenter=None, embedder=None, neighbour
                            "method": h.method}
                           for h in hits],
             "neighbours": near, "mentions": final,
-            "rejected": rejections(clf, clause, hits, near, {f["category_id"] for f in final}),
+            "rejected": rejections(clf, clause, hits, near, {f["category_id"] for f in final},
+                                   carried="story" if story[i] else "denied" if denied[i] else None),
         })
     return out
 
 
 _STATE_REASON = {"negated": "negated", "resolved": "resolved", "hearsay": "not about this car (news, someone else's, "
-                 "hypothetical or a simile)"}
+                 "hypothetical or a simile)",
+                 "story": "not about this car (someone else's car or the news, told in the clauses before)",
+                 "denied": "negated (the next clause denies it: 从来没有)"}
 
 
-def rejections(clf: Classifier, clause: str, hits, neighbours: list[dict], counted: set[str]) -> list[dict]:
+def rejections(clf: Classifier, clause: str, hits, neighbours: list[dict], counted: set[str],
+               carried: str | None = None) -> list[dict]:
     """Why candidate categories of one clause did not become complaint mentions.
 
     Reasons: negated / resolved / not about this car (rule or facet evidence in that state); domain guard
     (a symptom the component may not have, 冒黑烟 of an exhaust); excluded by a `none` term; below threshold
     (the nearest example is not similar enough); not complaint-like (similar enough, but the clause does
-    not sound like a complaint).
+    not sound like a complaint); `carried`: "story" or "denied" when the clauses around this one make its
+    evidence someone else's story or deny it.
     """
     from pipeline.classify.classifier import _COMPLAINT_TONE
     from pipeline.classify.negation import clause_negation
 
     out = []
     for h in hits:
-        if h.kind == "complaint" and h.state is not None:
+        state = h.state or carried
+        if h.kind == "complaint" and state is not None:
             out.append({"candidate": h.category_id, "method": h.method, "terms": list(h.terms),
-                        "reason": _STATE_REASON.get(h.state, h.state)})
+                        "reason": _STATE_REASON.get(state, state)})
     if clf.matcher_ is not None and clf.matcher_.facets_ is not None:
         trace: list = []
         clf.matcher_.facet_hits(clause, clause.lower(), clause.lower(), [], trace)

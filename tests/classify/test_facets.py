@@ -193,6 +193,12 @@ def test_explain_says_why_candidates_were_rejected(tax):
     strict.thresholds_ = {c: 1.005 for c in strict.thresholds_}  # no similarity reaches them
     out = explain(strict, "今天天气晴朗", embedder=_SameVector())
     assert out["clauses"][0]["rejected"][0]["reason"].startswith("below threshold")
+    rules = Classifier(tax, semantic_threshold=None).fit()
+    story = explain(rules, "隔壁老王的车，高速上刹车失灵了")["clauses"][1]["rejected"]
+    assert [r["reason"] for r in story if r["candidate"] == "safety.brake_failure"] == [
+        "not about this car (someone else's car or the news, told in the clauses before)"]
+    denied = explain(rules, "方向盘卡死？从来没有")["clauses"][0]["rejected"]
+    assert any(r["candidate"] == "safety.steering_failure" and r["reason"].startswith("negated") for r in denied)
 
 
 def test_mentions_record_method_score_and_evidence(tax):
