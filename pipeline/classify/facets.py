@@ -18,6 +18,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import ahocorasick
+
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
 
@@ -25,29 +27,6 @@ from pipeline.taxonomy import Taxonomy
 _LIST_GAP = re.compile(r"^(?:[\s、/&+和与及跟或]|以及|还有|包括)+$")
 FORWARD_WINDOW = 4
 VAGUE = "vehicle"  # the whole-vehicle component: never the location when a system is named  # a symptom before its component: 异响来自变速箱, 抖动的方向盘
-
-
-def trie_pattern(terms) -> str:
-    """One regular expression for many literal terms, factored by common prefix (a trie), so the engine
-    does not try every term at every position; at each position the longest term matches."""
-    trie: dict = {}
-    for t in terms:
-        node = trie
-        for ch in t:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict) -> str:
-        end = "" in node
-        alts = [re.escape(ch) + build(child) for ch, child in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else "(?:" + "|".join(alts) + ")"
-        if end:
-            return "(?:" + body + ")?"  # greedy: the longer term first
-        return body
-
-    return build(trie)
 
 
 @dataclass(frozen=True)
@@ -108,37 +87,38 @@ class FacetMatcher:
                     if ct in t:
                         self.implied_[t] = ref
                         break
-        self._scan = re.compile(trie_pattern(roles), re.IGNORECASE) if roles else None
+        self._automaton = ahocorasick.Automaton()
+        for t in roles:
+            self._automaton.add_word(t.lower(), t.lower())
+        if roles:
+            self._automaton.make_automaton()
 
     def tokens(self, text: str, found: dict | None = None) -> list[_Tok]:
         """Component, symptom and guard words of a text, leftmost-longest without overlaps.
 
         Args:
-            found: optional term -> spans from the RuleMatcher's scan (which includes these words and, at
-                every position, each of them that matches there); saves a second pass over the text.
+            found: optional term -> spans from the RuleMatcher's scan (which includes these words, every
+                occurrence); saves a second pass over the text.
         """
-        if found is not None:
-            best: dict[int, int] = {}
-            for t, spans in found.items():
-                if t in self.roles_:
-                    for s0, e0 in spans:
-                        if e0 > best.get(s0, -1):
-                            best[s0] = e0
-            out, pos = [], 0
-            for s0 in sorted(best):
-                if s0 < pos:
-                    continue
-                e0 = best[s0]
-                kind, ref = self.roles_[text[s0:e0].lower()]
-                out.append(_Tok(s0, e0, kind, ref, text[s0:e0]))
-                pos = e0
-            return out
-        if self._scan is None:
-            return []
-        out = []
-        for m in self._scan.finditer(text.lower()):
-            kind, ref = self.roles_[m.group(0)]
-            out.append(_Tok(m.start(), m.end(), kind, ref, text[m.start():m.end()]))
+        if found is None:  # one Aho-Corasick pass, as the RuleMatcher's
+            found = {}
+            if self._automaton.kind == ahocorasick.AHOCORASICK:
+                for end, t in self._automaton.iter(text.lower()):
+                    found.setdefault(t, []).append((end + 1 - len(t), end + 1))
+        best: dict[int, int] = {}
+        for t, spans in found.items():
+            if t in self.roles_:
+                for s0, e0 in spans:
+                    if e0 > best.get(s0, -1):
+                        best[s0] = e0
+        out, pos = [], 0
+        for s0 in sorted(best):
+            if s0 < pos:
+                continue
+            e0 = best[s0]
+            kind, ref = self.roles_[text[s0:e0].lower()]
+            out.append(_Tok(s0, e0, kind, ref, text[s0:e0]))
+            pos = e0
         return out
 
     def match(self, text: str, trace: list | None = None, found: dict | None = None) -> list[FacetHit]:
