@@ -29,6 +29,26 @@ FORWARD_WINDOW = 4
 VAGUE = "vehicle"  # the whole-vehicle component: never the location when a system is named  # a symptom before its component: 异响来自变速箱, 抖动的方向盘
 
 
+def term_automaton(terms) -> ahocorasick.Automaton:
+    """An Aho-Corasick automaton over lower-cased terms: one pass over a text finds every occurrence of every
+    term, overlapping ones included, in time linear in the text whatever the number of terms."""
+    automaton = ahocorasick.Automaton()
+    for t in terms:
+        automaton.add_word(t.lower(), t.lower())
+    if len(automaton):
+        automaton.make_automaton()
+    return automaton
+
+
+def find_terms(automaton: ahocorasick.Automaton, text: str) -> dict[str, list[tuple[int, int]]]:
+    """term -> (start, end) of each of its occurrences in `text`, in order."""
+    found: dict[str, list[tuple[int, int]]] = {}
+    if automaton.kind == ahocorasick.AHOCORASICK:
+        for end, t in automaton.iter(text.lower()):
+            found.setdefault(t, []).append((end + 1 - len(t), end + 1))
+    return found
+
+
 @dataclass(frozen=True)
 class _Tok:
     start: int
@@ -87,11 +107,7 @@ class FacetMatcher:
                     if ct in t:
                         self.implied_[t] = ref
                         break
-        self._automaton = ahocorasick.Automaton()
-        for t in roles:
-            self._automaton.add_word(t.lower(), t.lower())
-        if roles:
-            self._automaton.make_automaton()
+        self._automaton = term_automaton(roles)
 
     def tokens(self, text: str, found: dict | None = None) -> list[_Tok]:
         """Component, symptom and guard words of a text, leftmost-longest without overlaps.
@@ -100,11 +116,8 @@ class FacetMatcher:
             found: optional term -> spans from the RuleMatcher's scan (which includes these words, every
                 occurrence); saves a second pass over the text.
         """
-        if found is None:  # one Aho-Corasick pass, as the RuleMatcher's
-            found = {}
-            if self._automaton.kind == ahocorasick.AHOCORASICK:
-                for end, t in self._automaton.iter(text.lower()):
-                    found.setdefault(t, []).append((end + 1 - len(t), end + 1))
+        if found is None:
+            found = find_terms(self._automaton, text)
         best: dict[int, int] = {}
         for t, spans in found.items():
             if t in self.roles_:

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass, field
 from itertools import product
 
-import ahocorasick
 
+from pipeline.classify.facets import find_terms, term_automaton
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
 from pipeline.taxonomy.model import PolarityMode, Scope, Unit
@@ -106,11 +106,7 @@ class RuleMatcher:
             literals |= self._facet_terms
         # One pass finds every occurrence of every literal term, overlapping ones too (Aho-Corasick: linear
         # in the text whatever the number of terms; 6x faster than a trie regex tried at every position).
-        self._automaton = ahocorasick.Automaton()
-        for t in literals:
-            self._automaton.add_word(t.lower(), t.lower())
-        if literals:
-            self._automaton.make_automaton()
+        self._automaton = term_automaton(literals)
         self._term_cats: dict[str, set[str]] = {}
         for cid, c in self.rules_.items():
             terms = c.any | c.praise | {t for groups, _, _ in c.near for g in groups for t in g}
@@ -120,12 +116,7 @@ class RuleMatcher:
 
     def _find(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """term -> spans (in order) of all literal term occurrences, also shorter terms inside longer ones."""
-        found: dict[str, list[tuple[int, int]]] = {}
-        if self._automaton.kind != ahocorasick.AHOCORASICK:
-            return found  # no literal terms
-        for end, t in self._automaton.iter(text.lower()):
-            found.setdefault(t, []).append((end + 1 - len(t), end + 1))
-        return found
+        return find_terms(self._automaton, text)
 
     def match(self, text: str, context: str | None = None) -> list[RuleHit]:
         """All leaf-category rule hits in one clause.
