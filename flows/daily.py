@@ -32,7 +32,8 @@ from pipeline.windows import Window, in_window, late_rows, resolve_window, today
 from flows.artifacts import publish_artifacts
 from flows.daily_params import DECIDING, DailyParams, Outputs
 from flows.resume import forget_results, result_storage, run_key, run_lock, stage_key
-from flows.scoring import Runner, ScoringSpec, score_all, score_partition, task_runner, worker_threads
+from flows.scoring import (Runner, ScoringSpec, VectorFreeSerializer, score_all, score_partition, task_runner,
+                           worker_threads)
 
 NO_TOPIC_MODEL = "none"  # topic_model_version of rows from a run without a topic model
 
@@ -180,9 +181,10 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         })
         store = result_storage(out.results_dir)
 
-        def resumable(t, stage: str):
+        def resumable(t, stage: str, **options):
             return t.with_options(cache_policy=CacheKeyFnPolicy(cache_key_fn=stage_key(key, stage)),
-                                  persist_result=True, result_storage=store, cache_expiration=timedelta(days=7))
+                                  persist_result=True, result_storage=store, cache_expiration=timedelta(days=7),
+                                  **options)
 
         lineage = {
             "run_id": "run-" + datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%S") + "-" + uuid.uuid4().hex[:6],
@@ -205,8 +207,12 @@ def daily(params: DailyParams = DailyParams()) -> dict:
         feedback, clauses, in_counts = resumable(preprocess, "preprocess")(
             result.feedback, window, taxonomy, params.window.period, models.segmenter, stored_ids, out.cache_dir)
         lap("preprocess")
+
+        def score_task(i: int):  # persisted without its vectors: the embedding cache holds them
+            return resumable(score_partition, f"score-{i}", result_serializer=VectorFreeSerializer())
+
         scored = score_all(clauses, feedback, taxonomy, spec, task_runner(rt.runner, rt.dask_address, rt.dask_workers),
-                           rt.partition_rows, cached_task=lambda i: resumable(score_partition, f"score-{i}"))
+                           rt.partition_rows, cached_task=score_task)
         clauses, mentions, embeddings = scored.clauses, scored.mentions, scored.embeddings
         lap("embed_classify")
         data_window = (feedback["created_at"].min(), feedback["created_at"].max())

@@ -3,18 +3,28 @@
 The same task runs everywhere; only the task runner differs. A worker builds its embedder and
 classifier once and keeps them for every partition it receives, so models are never pickled
 between machines: only the (small) spec travels with each partition.
+
+A partition's result persisted for resuming names its vectors by embedding-cache key instead of
+holding them (`VectorFreeSerializer`): 4 MB instead of 38 MB at 3,000 feedback. A resumed run reads
+them back from the cache, and scores a partition again if the cache no longer holds them all.
 """
 
 from __future__ import annotations
 
+import base64
+import logging
+import pickle
 from enum import Enum
 from pathlib import Path
+from typing import Any, Literal
 
+import numpy as np
 import pandas as pd
 from prefect import task
 from prefect.cache_policies import NO_CACHE
+from prefect.serializers import Serializer
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.classify import Classifier
 from pipeline.classify.memo import ClassificationMemo
@@ -87,7 +97,38 @@ def score_partition(clauses: pd.DataFrame, feedback: pd.DataFrame | None, taxono
     memo = ClassificationMemo(spec.cache_dir / "classified")
     scored_clauses, mentions = memo.classify(classifier, clauses.reset_index(drop=True), embeddings, feedback,
                                              context=spec.model_dump_json())
-    return Scored.of(scored_clauses, mentions, embeddings, stats)
+    return Scored.of(scored_clauses, mentions, embeddings, stats, model_id=embedder.model_id)
+
+
+class VectorFreeSerializer(Serializer):
+    """Persists a scoring result without its vectors (`Scored.without_vectors`); anything else whole.
+
+    The vectors are in the embedding cache under the keys the result keeps. Pickle as Prefect's default
+    serializer, without cloudpickle (a result is plain data of importable classes) and base64 in one call.
+    Prefect records the serializer with each result, so a result is read back with the one that wrote it.
+    """
+
+    type: Literal["voc-vector-free"] = Field(default="voc-vector-free", frozen=True)
+
+    def dumps(self, obj: Any) -> bytes:
+        if isinstance(obj, Scored):
+            obj = obj.without_vectors()
+        return base64.b64encode(pickle.dumps(obj, protocol=pickle.HIGHEST_PROTOCOL))
+
+    def loads(self, blob: bytes) -> Any:
+        return pickle.loads(base64.b64decode(blob))
+
+
+def restore_vectors(part: Scored, cache: EmbeddingCache) -> Scored | None:
+    """`part` with its vectors read back from the embedding cache; None when the cache lost any of them."""
+    if part.vectors is not None:
+        return part
+    found = cache.lookup(part.model_id, part.keys)
+    if len(found) < len(part.keys):
+        return None
+    if not part.keys:
+        return part.with_vectors(np.zeros((0, 0), dtype=np.float32))
+    return part.with_vectors(np.vstack([found[k] for k in part.keys]))
 
 
 def _rows_of(feedback: pd.DataFrame | None, part: pd.DataFrame) -> pd.DataFrame | None:
@@ -139,18 +180,39 @@ def score_all(
             per-partition cache key, so a resumed run skips partitions already scored).
 
     Returns:
-        Scored for all clauses, rows in the order of `clauses`.
+        Scored for all clauses, rows in the order of `clauses`, with their vectors.
     """
     parts = partition_by_feedback(clauses, partition_rows)
     local = isinstance(runner, ThreadPoolTaskRunner)
+
+    def submit(i: int, again: bool = False):
+        t = cached_task(i) if cached_task else score_partition
+        return runner.submit(
+            t.with_options(refresh_cache=True) if again else t,  # scored anew, the persisted result replaced
+            parameters={"clauses": parts[i], "taxonomy": taxonomy, "spec": spec, "show_progress": local,
+                        "feedback": _rows_of(feedback, parts[i])},
+        )
+
     with runner:
-        futures = [
-            runner.submit(
-                cached_task(i) if cached_task else score_partition,
-                parameters={"clauses": part, "taxonomy": taxonomy, "spec": spec, "show_progress": local,
-                            "feedback": _rows_of(feedback, part)},
-            )
-            for i, part in enumerate(parts)
-        ]
-        results = [f.result() for f in futures]
+        futures = [submit(i) for i in range(len(parts))]
+        results = [restore_vectors(f.result(), _cache(spec.cache_dir)) for f in futures]
+        lost = [i for i, r in enumerate(results) if r is None]
+        if lost:
+            # A resumed partition whose vectors the cache no longer holds (a cleared or moved cache):
+            # its clauses and mentions are only valid with those vectors, so the partition is scored again.
+            _log().warning("the embedding cache no longer holds the vectors of %d persisted partition(s) "
+                           "(%s); scoring them again", len(lost), ", ".join(map(str, lost)))
+            again = {i: submit(i, again=True) for i in lost}
+            for i, f in again.items():
+                results[i] = f.result()
     return combine(results)
+
+
+def _log() -> logging.Logger | logging.LoggerAdapter:
+    from prefect import get_run_logger
+    from prefect.exceptions import MissingContextError
+
+    try:
+        return get_run_logger()
+    except MissingContextError:
+        return logging.getLogger(__name__)

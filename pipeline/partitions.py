@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
+from pipeline.embed.cache import text_key
 from pipeline.schema import require_columns
 
 
@@ -14,27 +15,31 @@ from pipeline.schema import require_columns
 class Scored:
     """What scoring one partition produced.
 
-    Feedback repeats itself, so the vectors are kept once per distinct clause text: a partition's
-    result (persisted for resuming, and moved between processes) is then about as large as its
-    distinct texts, not its clauses.
+    Feedback repeats itself, so the vectors are kept once per distinct clause text, and each is named
+    by its embedding-cache key. What is persisted for resuming is `without_vectors()`: the vectors are
+    in the embedding cache already, and a resumed run reads them back by key (`with_vectors`).
 
     Attributes:
         clauses: the partition's clauses with `clause_polarity` added.
         mentions: classify.MENTION_COLUMNS rows of the partition.
-        vectors: float32 (m, d), one row per distinct clause text.
-        rows: int (n_clauses,), the row of `vectors` for each clause.
+        vectors: float32 (m, d), one row per distinct clause text; None once dropped for persisting.
+        rows: int (n_clauses,), the row of `vectors` (and of `keys`) for each clause.
         stats: embedding counts: texts, distinct, cached, embedded.
+        keys: (m,) embedding-cache keys (`text_key`) of the distinct texts, aligned with `vectors`.
+        model_id: the embedder whose vectors these are (the cache's folder for them).
     """
 
     clauses: pd.DataFrame
     mentions: pd.DataFrame
-    vectors: np.ndarray
+    vectors: np.ndarray | None
     rows: np.ndarray
     stats: dict[str, int]
+    keys: tuple[str, ...] = ()
+    model_id: str = ""
 
     @classmethod
     def of(cls, clauses: pd.DataFrame, mentions: pd.DataFrame, embeddings: np.ndarray,
-           stats: dict[str, int]) -> Scored:
+           stats: dict[str, int], model_id: str = "") -> Scored:
         """Build from per-clause embeddings (n_clauses, d) aligned with `clauses`."""
         require_columns(clauses, ["clause"], "Scored")
         if len(embeddings) != len(clauses):
@@ -43,11 +48,25 @@ class Scored:
         first = np.zeros(len(uniques), dtype=np.int64)
         first[codes[::-1]] = np.arange(len(codes))[::-1]  # first clause of each distinct text
         vectors = np.asarray(embeddings, dtype=np.float32)[first] if len(codes) else embeddings[:0]
-        return cls(clauses, mentions, vectors, codes.astype(np.int64), stats)
+        keys = tuple(text_key(t) for t in uniques)
+        return cls(clauses, mentions, vectors, codes.astype(np.int64), stats, keys, model_id)
+
+    def without_vectors(self) -> Scored:
+        """The same result naming its vectors by key only (what a resumable run persists)."""
+        return replace(self, vectors=None)
+
+    def with_vectors(self, vectors: np.ndarray) -> Scored:
+        """The result with its vectors back: float32 (m, d), aligned with `keys`."""
+        if len(vectors) != len(self.keys):
+            raise ValueError(f"{len(vectors)} vectors for {len(self.keys)} distinct clause texts")
+        return replace(self, vectors=np.asarray(vectors, dtype=np.float32))
 
     @property
     def embeddings(self) -> np.ndarray:
         """float32 (n_clauses, d), aligned with `clauses`."""
+        if self.vectors is None:
+            raise ValueError("this scoring result was persisted without its vectors; read them back from the "
+                             "embedding cache by key first (flows.scoring restores them)")
         return self.vectors[self.rows]
 
 
@@ -83,9 +102,11 @@ def partition_by_feedback(clauses: pd.DataFrame, max_rows: int) -> list[pd.DataF
 
 
 def combine(parts: list[Scored]) -> Scored:
-    """Concatenate scored partitions in order; embedding counts are summed."""
+    """Concatenate scored partitions (each with its vectors) in order; embedding counts are summed."""
     if not parts:
         raise ValueError("nothing to combine: no scored partitions")
+    if any(p.vectors is None for p in parts):
+        raise ValueError("a scored partition has no vectors: restore them before combining")
     keys = parts[0].stats.keys()
     offsets = np.cumsum([0] + [len(p.vectors) for p in parts[:-1]])
     return Scored(
@@ -94,6 +115,8 @@ def combine(parts: list[Scored]) -> Scored:
         vectors=np.vstack([p.vectors for p in parts]).astype(np.float32, copy=False),
         rows=np.concatenate([p.rows + off for p, off in zip(parts, offsets)]).astype(np.int64),
         stats=_run_stats(parts, keys),
+        keys=tuple(k for p in parts for k in p.keys),
+        model_id=parts[0].model_id,
     )
 
 

@@ -8,16 +8,28 @@ import duckdb
 import pandas as pd
 
 
-def _query(db_path: str | Path, sql: str, params: list, needs: list[str], columns: list[str]) -> pd.DataFrame:
-    """Run `sql`, or return an empty table when a table it reads does not exist yet (no feedback so far)."""
+def _query(db: str | Path | duckdb.DuckDBPyConnection, sql: str, params: list, needs: list[str],
+           columns: list[str]) -> pd.DataFrame:
+    """Run `sql`, or return an empty table when a table it reads does not exist yet (no feedback so far).
+
+    `db`: the database file, or a connection to it already open.
+    """
+    if not isinstance(db, duckdb.DuckDBPyConnection):
+        with duckdb.connect(str(db), read_only=True) as con:
+            return _query(con, sql, params, needs, columns)
+    have = {r[0] for r in db.execute("SHOW TABLES").fetchall()}
+    if not set(needs) <= have:
+        return pd.DataFrame(columns=columns)
+    return db.execute(sql, params).df()
+
+
+def headline_tables(db_path: str | Path) -> dict[str, pd.DataFrame]:
+    """The console summary's tables over one connection: categories, departments, topics (as below)."""
     with duckdb.connect(str(db_path), read_only=True) as con:
-        have = {r[0] for r in con.execute("SHOW TABLES").fetchall()}
-        if not set(needs) <= have:
-            return pd.DataFrame(columns=columns)
-        return con.execute(sql, params).df()
+        return {"categories": top_categories(con), "departments": department_load(con), "topics": top_topics(con)}
 
 
-def top_categories(db_path: str | Path, limit: int = 12) -> pd.DataFrame:
+def top_categories(db_path: str | Path | duckdb.DuckDBPyConnection, limit: int = 12) -> pd.DataFrame:
     """Categories by complaint count over all periods, with their owner departments and shares."""
     sql = """
         WITH c AS (
@@ -34,7 +46,7 @@ def top_categories(db_path: str | Path, limit: int = 12) -> pd.DataFrame:
                   ["category_id", "category", "severity", "complaints", "praise", "owners"])
 
 
-def department_load(db_path: str | Path) -> pd.DataFrame:
+def department_load(db_path: str | Path | duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Share-weighted complaint mentions per department, largest first."""
     sql = """
         SELECT dep.name AS department, round(sum(f.weighted_complaints), 1) AS weighted_complaints,
@@ -45,7 +57,7 @@ def department_load(db_path: str | Path) -> pd.DataFrame:
                   ["department", "weighted_complaints", "categories"])
 
 
-def top_topics(db_path: str | Path, limit: int = 10) -> pd.DataFrame:
+def top_topics(db_path: str | Path | duckdb.DuckDBPyConnection, limit: int = 10) -> pd.DataFrame:
     sql = """
         SELECT t.topic_id, t.label, t.size, coalesce(d.name, '—') AS category, t.confidence, t.status,
                t.is_emerging

@@ -157,6 +157,121 @@ def test_a_failed_run_resumes_from_its_last_completed_stage(small_sample, tmp_pa
     assert sorted(p.name for p in params.outputs.results_dir.iterdir()) == []  # a completed run leaves none behind
 
 
+COMPARED = {  # every output a resumed run must give exactly as an uninterrupted one (lineage aside)
+    "clauses": "SELECT * EXCLUDE (run_id) FROM clauses ORDER BY clause_id",
+    "mentions": "SELECT * EXCLUDE (run_id) FROM mentions ORDER BY ALL",
+    "topics": "SELECT * EXCLUDE (run_id) FROM topics ORDER BY topic_id",
+    "fact_category_counts": "SELECT * EXCLUDE (run_id) FROM fact_category_counts ORDER BY ALL",
+}
+
+
+def _crash_in_topics(daily_mod, params, monkeypatch):
+    """Run the flow until its topics stage fails; the stages before it stay persisted."""
+    from prefect import task
+
+    real = daily_mod.topics
+
+    @task
+    def crashing_topics(*a, **k):
+        raise RuntimeError("worker lost")
+
+    monkeypatch.setattr(daily_mod, "topics", crashing_topics)
+    with pytest.raises(RuntimeError, match="worker lost"):
+        daily_mod.daily(params)
+    monkeypatch.setattr(daily_mod, "topics", real)
+
+
+def _persisted_partitions(results_dir):
+    """The persisted scoring results of a run: {file: Scored as read back}."""
+    from prefect._internal.result_records import ResultRecord
+
+    return {p: ResultRecord.deserialize(p.read_bytes()).result
+            for p in sorted(results_dir.iterdir()) if "-score-" in p.name}
+
+
+@pytest.fixture(scope="module")
+def uninterrupted(small_sample, tmp_path_factory, full_run, prefect_harness):
+    """The run the resumed ones must equal: same parameters and topic model, never interrupted."""
+    from flows.daily import daily
+
+    params = params_for(small_sample / "sources.yaml", tmp_path_factory.mktemp("uninterrupted")).replace(
+        models_dir=full_run[0].outputs.models_dir, partition_rows=500)
+    daily(params)
+    return params
+
+
+def test_a_resumed_run_reads_vectors_back_from_the_cache_and_equals_an_uninterrupted_run(
+        small_sample, tmp_path, full_run, uninterrupted, prefect_harness, monkeypatch):
+    import flows.daily as daily_mod
+    import flows.scoring as scoring_mod
+    from pipeline.embed import EmbeddingCache
+
+    params = params_for(small_sample / "sources.yaml", tmp_path).replace(
+        models_dir=full_run[0].outputs.models_dir, partition_rows=500)
+    _crash_in_topics(daily_mod, params, monkeypatch)
+
+    persisted = _persisted_partitions(params.outputs.results_dir)
+    assert len(persisted) > 1
+    cache = EmbeddingCache(params.outputs.cache_dir)
+    for path, part in persisted.items():
+        assert part.vectors is None and len(part.keys) == part.rows.max() + 1  # names its vectors, holds none
+        vectors = cache.lookup(part.model_id, part.keys)
+        assert len(vectors) == len(part.keys)
+        size = sum(v.nbytes for v in vectors.values())
+        # with its vectors (base64 in the record) the file was over 4/3 of `size`; the clause rows are left
+        assert path.stat().st_size < size / 2, (path.name, path.stat().st_size, size)
+
+    # A new process: nothing of the crashed run is left in memory, the vectors come from the cache's files.
+    monkeypatch.setattr(scoring_mod, "_CACHES", {})
+    calls = {"embed": 0}
+    real_embed = scoring_mod.embed_cached
+
+    def counting_embed(*a, **k):
+        calls["embed"] += 1
+        return real_embed(*a, **k)
+
+    monkeypatch.setattr(scoring_mod, "embed_cached", counting_embed)
+    daily_mod.daily(params)
+    assert calls["embed"] == 0  # no partition scored again
+    for name, sql in COMPARED.items():
+        pd.testing.assert_frame_equal(_table(params.outputs.database, sql),
+                                      _table(uninterrupted.outputs.database, sql), obj=name)
+
+
+def test_a_partition_whose_vectors_the_cache_lost_is_scored_again(
+        small_sample, tmp_path, full_run, uninterrupted, prefect_harness, monkeypatch):
+    import shutil
+
+    import flows.daily as daily_mod
+    import flows.scoring as scoring_mod
+
+    params = params_for(small_sample / "sources.yaml", tmp_path).replace(
+        models_dir=full_run[0].outputs.models_dir, partition_rows=500)
+    _crash_in_topics(daily_mod, params, monkeypatch)
+    partitions = len(_persisted_partitions(params.outputs.results_dir))
+
+    # The embedding cache is cleared between the crash and the re-run (the classification memo with it).
+    shutil.rmtree(params.outputs.cache_dir)
+    monkeypatch.setattr(scoring_mod, "_CACHES", {})
+    monkeypatch.setattr(scoring_mod, "_MODELS", {})
+    calls = {"embed": 0}
+    real_embed = scoring_mod.embed_cached
+
+    def counting_embed(*a, **k):
+        calls["embed"] += 1
+        return real_embed(*a, **k)
+
+    monkeypatch.setattr(scoring_mod, "embed_cached", counting_embed)
+    daily_mod.daily(params)
+    assert calls["embed"] == partitions  # each persisted partition scored again, nothing silently missing
+    for name, sql in COMPARED.items():
+        left, right = _table(params.outputs.database, sql), _table(uninterrupted.outputs.database, sql)
+        if name == "clauses":  # vectors embedded anew may differ in the last float bits
+            for t in (left, right):
+                t["topic_similarity"] = t["topic_similarity"].round(4)
+        pd.testing.assert_frame_equal(left, right, obj=name)
+
+
 def test_a_crash_inside_the_write_leaves_the_window_as_it_was(small_sample, tmp_path, full_run, prefect_harness,
                                                               monkeypatch):
     import flows.daily as daily_mod

@@ -27,7 +27,9 @@ def main() -> None:
     The traceback is printed only with `voc --debug` (or VOC_DEBUG=1).
     """
     from voc.cli.errors import exit_process, run_cli
+    from voc.cli.heap import own_process
 
+    own_process()
     try:
         run_cli(app, console)
     except SystemExit as exc:

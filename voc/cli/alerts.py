@@ -155,11 +155,18 @@ def act(alert_id: str = typer.Argument(..., help="alert id, short id or unique p
     _record(database, alert_id, STEPS[step], by, note)
 
 
-def p0_lines(database) -> list[str]:
-    """The run summary's first lines: P0 complaints per category and alerts by status (any database)."""
+P0_TABLES = ("fact_category_counts", "dim_category", "alerts", "alert_events")
+
+
+def p0_lines(database, tables: dict | None = None) -> list[str]:
+    """The run summary's first lines: P0 complaints per category and alerts by status (any database).
+
+    `tables`: P0_TABLES already read (by the caller, over its one connection); read here otherwise.
+    """
     from pipeline import publish
     from pipeline.report.redline import p0_headline
 
-    events = publish.read(str(database), "alert_events")
-    return p0_headline(publish.read(str(database), "fact_category_counts"), publish.read(str(database), "dim_category"),
-                       publish.read(str(database), "alerts"), events if len(events) else None, _now())
+    tables = tables if tables is not None else publish.read_many(str(database), list(P0_TABLES))
+    events = tables["alert_events"]
+    return p0_headline(tables["fact_category_counts"], tables["dim_category"], tables["alerts"],
+                       events if len(events) else None, _now())
