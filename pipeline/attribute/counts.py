@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from enum import Enum
 
+import logging
+
 import pandas as pd
 
 from pipeline.schema import require_columns
@@ -75,20 +77,41 @@ def category_counts(feedback: pd.DataFrame, mentions: pd.DataFrame) -> pd.DataFr
     )
 
 
+log = logging.getLogger(__name__)
+_WARNED: set[tuple] = set()
+
+
+def owner_table(taxonomy: Taxonomy, category_ids) -> pd.DataFrame:
+    """category_id, department_id, share for each given category's owners.
+
+    Stored mentions may hold categories an analyst has since removed from the taxonomy (the periods before
+    an incremental window, classified with the earlier version). They keep their category counts but have
+    no owner in this taxonomy, so they go to no department; a warning names them.
+    """
+    ids = list(category_ids)
+    retired = sorted(c for c in ids if c not in taxonomy.categories)
+    if retired and (taxonomy.version, tuple(retired)) not in _WARNED:  # once per process, not per fact table
+        _WARNED.add((taxonomy.version, tuple(retired)))
+        log.warning("%d categor%s in stored mentions %s not in taxonomy %s (%s%s): counted, owned by no "
+                    "department; re-run their windows (--replace-window) to classify them with this version",
+                    len(retired), "y" if len(retired) == 1 else "ies", "is" if len(retired) == 1 else "are",
+                    taxonomy.version, ", ".join(retired[:5]), " ..." if len(retired) > 5 else "")
+    return pd.DataFrame([(c, d, s) for c in ids if c in taxonomy.categories for d, s in taxonomy.owners(c).items()],
+                        columns=["category_id", "department_id", "share"])
+
+
 def department_counts(cat_counts: pd.DataFrame, taxonomy: Taxonomy) -> pd.DataFrame:
     """Split each category's complaints onto its owner departments by share.
 
     Returns:
         DIMENSIONS + [category_id, department_id, share, complaints, weighted_complaints]; for every
-        category row the weighted complaints over its departments add up to its complaints.
+        category row the weighted complaints over its departments add up to its complaints. A category
+        the taxonomy no longer has (stored mentions of an earlier version) counts in no department.
     """
     require_columns(cat_counts, [*DIMENSIONS, "category_id", "complaints"], "department_counts")
-    owners = pd.DataFrame(
-        [(cid, d, s) for cid in cat_counts["category_id"].unique() for d, s in taxonomy.owners(cid).items()],
-        columns=["category_id", "department_id", "share"],
-    )
+    owners = owner_table(taxonomy, cat_counts["category_id"].unique())
     rows = cat_counts[cat_counts["complaints"] > 0][[*DIMENSIONS, "category_id", "complaints"]]
-    out = rows.merge(owners, on="category_id", how="left")
+    out = rows.merge(owners, on="category_id", how="inner")  # a retired category has no owner here
     out["weighted_complaints"] = out["complaints"] * out["share"]
     return out[[*DIMENSIONS, "category_id", "department_id", "share", "complaints", "weighted_complaints"]]
 

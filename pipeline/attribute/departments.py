@@ -6,6 +6,7 @@ from __future__ import annotations
 import pandas as pd
 
 from pipeline.attribute.config import Economics, KpiWeights
+from pipeline.attribute.counts import owner_table
 from pipeline.schema import require_columns
 from pipeline.taxonomy import Taxonomy
 
@@ -23,10 +24,6 @@ LOSS_COLUMNS = [
 MONEY = ["churn_loss", "claim_loss", "labour_loss", "pr_loss", "total_loss"]
 
 
-def owner_table(taxonomy: Taxonomy, category_ids) -> pd.DataFrame:
-    """category_id, department_id, share for each given category's owners."""
-    return pd.DataFrame([(c, d, s) for c in category_ids for d, s in taxonomy.owners(c).items()],
-                        columns=["category_id", "department_id", "share"])
 
 
 def department_attribution(cat_counts: pd.DataFrame, drivers: pd.DataFrame, taxonomy: Taxonomy,

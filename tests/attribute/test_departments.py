@@ -113,3 +113,21 @@ def test_young_work_orders_do_not_count_against_resolution(taxonomy):
     wo = work_order_stats(fb, mentions, taxonomy, within_days=14).set_index("department_id")
     # old closed after 19 days: not within 14; young (opened 1 day before the newest data) is not judged yet.
     assert wo.loc["sales", "work_orders"] == 1 and wo.loc["sales", "resolution_rate"] == 0.0
+
+
+def test_a_category_removed_from_the_taxonomy_counts_in_no_department(taxonomy, caplog):
+    """Stored mentions of an earlier taxonomy version (an analyst removed the category since) must not stop
+    the facts of an incremental run: they keep their counts and are owned by no department, and it is said."""
+    from pipeline.attribute.counts import department_counts
+
+    gone = "product.retired.rattle"
+    cc = _counts([(P1, "nps", "远航S7", "华东", LAG, 60), (P1, "app", "远航S7", "华东", gone, 40)])
+    drv = _drivers([(P1, LAG, -6.0, 0.02), (P1, gone, -3.0, 0.01)])
+    with caplog.at_level("WARNING"):
+        a = department_attribution(cc, drv, taxonomy).set_index("department_id")
+        dc = department_counts(cc, taxonomy)
+    assert set(a.index) == {"rnd_cockpit", "rnd_software"}
+    assert a["weighted_complaints"].sum() == pytest.approx(60)
+    assert gone not in set(dc["category_id"]) and dc["weighted_complaints"].sum() == pytest.approx(60)
+    warned = [r.getMessage() for r in caplog.records if gone in r.getMessage()]
+    assert len(warned) == 1 and "owned by no department" in warned[0]

@@ -359,3 +359,43 @@ def test_a_backfill_that_ends_before_it_starts_is_refused():
 
     with pytest.raises(ValidationError, match="must be after start"):
         BackfillParams(start=date(2026, 3, 1), end=date(2026, 2, 1))
+
+
+def test_a_window_after_a_category_was_removed_keeps_the_history(small_sample, tmp_path, full_run, prefect_harness):
+    """An analyst removes a category between two windows: the next window runs (no KeyError on the stored
+    mentions of the earlier version), the earlier period keeps its facts, and the removed category keeps
+    its counts but is owned by no department."""
+    from flows.daily import daily
+    from tests.conftest import V1_TAXONOMY
+
+    gone = "product.nvh.wind_noise"
+    lines, out, skip = open(V1_TAXONOMY, encoding="utf-8").read().splitlines(keepends=True), [], False
+    for line in lines:
+        if line.startswith(f"  {gone}:"):
+            skip = True
+            continue
+        if skip and line.startswith("  ") and not line.startswith("   "):
+            skip = False
+        if not skip:
+            out.append(line)
+    edited = tmp_path / "v1_edited.yaml"
+    edited.write_text("".join(out), encoding="utf-8")
+    params = params_for(small_sample / "sources.yaml", tmp_path).replace(models_dir=full_run[0].outputs.models_dir)
+    daily(params.replace(window_end=CUT))
+    db = params.outputs.database
+    q = (f"SELECT period, sum(complaints) AS c FROM fact_category_counts WHERE category_id = '{gone}' "
+         "GROUP BY ALL ORDER BY ALL")
+    before = _table(db, q)
+    assert before["c"].sum() > 0
+    second = daily(params.replace(window_start=CUT, taxonomy=edited))
+    assert second["in_window"] == _accepted_between(small_sample, CUT, None)
+    after = _table(db, q)
+    earlier = before[pd.to_datetime(before["period"]) < pd.Timestamp(CUT)]
+    kept = after[after["period"].isin(set(earlier["period"]))]
+    assert kept["c"].sum() == earlier["c"].sum() > 0  # the earlier periods' facts are as they were
+    owned = _table(db, f"SELECT count(*) AS n FROM fact_department_counts WHERE category_id = '{gone}' "
+                       f"AND period >= DATE '{CUT.isoformat()}'")
+    assert owned["n"][0] == 0
+    fresh = _table(db, f"SELECT count(*) AS n FROM mentions m JOIN feedback f USING (feedback_id) "
+                       f"WHERE m.category_id = '{gone}' AND f.period >= DATE '{CUT.isoformat()}'")
+    assert fresh["n"][0] == 0  # the new window was classified with the edited taxonomy
