@@ -120,7 +120,11 @@ def test_ci_contains_coef_and_logits_agree_in_sign():
     assert (d["ci_low"] <= d["coef"]).all() and (d["coef"] <= d["ci_high"]).all()
     # A costs its authors about 100 NPS points (promoters and passives become detractors); B nothing.
     assert d.loc["A", "ci_high"] < -60 and d.loc["B", "ci_low"] < 0 < d.loc["B", "ci_high"]
-    assert d.loc["A", "detractor_log_odds"] > 0 > d.loc["A", "promoter_log_odds"]
+    assert d.loc["A", "detractor_log_odds"] > 0
+    # No author of an A complaint is a promoter: the promoter log-odds has no finite estimate (separation),
+    # so it is NULL, not the arbitrary number an unfinished fit would leave.
+    assert (score[a] >= 9).sum() == 0 and np.isnan(d.loc["A", "promoter_log_odds"])
+    assert np.isnan(d.loc["A", "promoter_ci_low"]) and np.isnan(d.loc["A", "promoter_ci_high"])
     nps = period_nps(fb)
     assert d["nps"].iloc[0] == pytest.approx(nps.iloc[0])
 
