@@ -44,7 +44,11 @@ def test_discover_flags_the_surge_and_writes_its_tables(discovered, planted):
     assert emerging["is_emerging"].sum() == len(second["emerging"]) and (emerging["count"] >= 10).all()
     assert len(topics) == first["topics"]
     review = read_review(first["review_file"])
-    assert review.period == "2026-09-01" and [p.key for p in review.proposals][0] == planted["ota_surge"]["category"]
+    # The planted surge leads the review, as the category itself or as the topic of its clauses (mapped to it):
+    # whichever the test finds more significant comes first.
+    top = review.proposals[0]
+    assert review.period == "2026-09-01" and planted["ota_surge"]["category"] in (top.key, top.suggested_category)
+    assert planted["ota_surge"]["category"] in [p.key for p in review.proposals if p.kind == "category"]
 
 
 @pytest.mark.slow
