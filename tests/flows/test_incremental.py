@@ -200,6 +200,22 @@ def uninterrupted(small_sample, tmp_path_factory, full_run, prefect_harness):
     return params
 
 
+def _resume_counting_embeds(daily_mod, scoring_mod, params, monkeypatch) -> dict:
+    """Re-run the crashed window as a new process would (no cache handles kept in memory), counting the
+    partitions that had to be embedded again."""
+    monkeypatch.setattr(scoring_mod, "_CACHES", {})
+    calls = {"embed": 0}
+    real_embed = scoring_mod.embed_cached
+
+    def counting_embed(*a, **k):
+        calls["embed"] += 1
+        return real_embed(*a, **k)
+
+    monkeypatch.setattr(scoring_mod, "embed_cached", counting_embed)
+    daily_mod.daily(params)
+    return calls
+
+
 def test_a_resumed_run_reads_vectors_back_from_the_cache_and_equals_an_uninterrupted_run(
         small_sample, tmp_path, full_run, uninterrupted, prefect_harness, monkeypatch):
     import flows.daily as daily_mod
@@ -222,16 +238,7 @@ def test_a_resumed_run_reads_vectors_back_from_the_cache_and_equals_an_uninterru
         assert path.stat().st_size < size / 2, (path.name, path.stat().st_size, size)
 
     # A new process: nothing of the crashed run is left in memory, the vectors come from the cache's files.
-    monkeypatch.setattr(scoring_mod, "_CACHES", {})
-    calls = {"embed": 0}
-    real_embed = scoring_mod.embed_cached
-
-    def counting_embed(*a, **k):
-        calls["embed"] += 1
-        return real_embed(*a, **k)
-
-    monkeypatch.setattr(scoring_mod, "embed_cached", counting_embed)
-    daily_mod.daily(params)
+    calls = _resume_counting_embeds(daily_mod, scoring_mod, params, monkeypatch)
     assert calls["embed"] == 0  # no partition scored again
     for name, sql in COMPARED.items():
         pd.testing.assert_frame_equal(_table(params.outputs.database, sql),
@@ -252,17 +259,8 @@ def test_a_partition_whose_vectors_the_cache_lost_is_scored_again(
 
     # The embedding cache is cleared between the crash and the re-run (the classification memo with it).
     shutil.rmtree(params.outputs.cache_dir)
-    monkeypatch.setattr(scoring_mod, "_CACHES", {})
     monkeypatch.setattr(scoring_mod, "_MODELS", {})
-    calls = {"embed": 0}
-    real_embed = scoring_mod.embed_cached
-
-    def counting_embed(*a, **k):
-        calls["embed"] += 1
-        return real_embed(*a, **k)
-
-    monkeypatch.setattr(scoring_mod, "embed_cached", counting_embed)
-    daily_mod.daily(params)
+    calls = _resume_counting_embeds(daily_mod, scoring_mod, params, monkeypatch)
     assert calls["embed"] == partitions  # each persisted partition scored again, nothing silently missing
     for name, sql in COMPARED.items():
         left, right = _table(params.outputs.database, sql), _table(uninterrupted.outputs.database, sql)
