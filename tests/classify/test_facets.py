@@ -282,6 +282,8 @@ def test_service_journey_and_design_categories(matcher, text, want, not_want):
     ("变速箱油温过高", "product.gearbox.overheat", "product.engine.overheat"),
     ("高温天气空调不制冷", "product.hvac.malfunction", "product.engine.overheat"),  # the weather is no fault
     ("机油液位上升很快", "product.engine.oil_increase", None),
+    ("仪表上的转速表乱跳", "product.electrics.malfunction", "product.engine.malfunction"),  # a gauge, not the engine
+    ("离合踩不下去", "product.clutch.malfunction", "product.steering.sticky"),
 ])
 def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
     got = complaints(matcher, text)
