@@ -233,6 +233,21 @@ def test_mentions_record_method_score_and_evidence(tax):
     ("加速无力店里却说正常", "service.warranty", "service.fees"),          # 无力 does not deny 说正常
     ("向厂家投诉了三次都投诉无果", "service.attitude", "service.fees"),
     ("提车后发现后备箱有钣金痕迹", "service.sales.fraud", "product.body.paint"),
+    ("换了减震器后异响更大了", "service.technician", "service.repair"),     # a repair made it worse
+    ("召回活动从来没人通知", "service.process", "service.attitude"),
+    ("交车时没给购车合同", "service.delivery.paperwork", "service.sales.fraud"),
+    ("合格证迟迟不给", "service.delivery.paperwork", "service.attitude"),
+    ("维修时把线束弄坏了", "service.technician", "product.electrics.fault"),  # the technician's damage
+    ("店里给换的是翻新件", "service.parts", "service.sales.fraud"),
+    ("售后推三推四", "service.attitude", None),
+    ("保养账单不明细还乱加项目", "service.fees", None),
+    ("店里说没毛病让我开回去", "service.warranty", "service.technician"),   # the dealer denies the fault
+    ("经销商让找厂家厂家让找经销商", "service.attitude", None),
+    ("师傅把螺丝拧滑丝了", "service.technician", None),
+    ("拆装后仪表台一直异响", "service.technician", "service.repair"),
+    ("免费保养还收钱", "service.fees", None),
+    ("新换的配件没多久就坏了", "service.parts", None),
+    ("配件坏了需要更换", None, "service.parts"),                          # a broken part is no parts dispute
     ("师傅很快找到了原因", None, "service.technician"),
     ("配件价格还算合理", None, "service.fees"),
 ])
@@ -255,6 +270,20 @@ def test_service_journey_and_design_categories(matcher, text, want, not_want):
     ("轮毂氧化", "product.tyre.rim", None),
     ("发动机积碳严重", "product.engine.carbon", None),
     ("转向拉杆球头松旷", "product.steering.sticky", "product.suspension.sticky"),
+    ("刹车抖得厉害方向盘也跟着抖", "product.brake.vibration", "product.steering.vibration"),  # the wheel follows
+    ("后排车窗电机坏了", "product.doors.fault", "product.motor.fault"),        # a body motor, not the drive
+    ("主驾座椅电机有异响", "product.interior.noise", "product.motor.noise"),
+    ("发动机舱线束被老鼠咬断", "product.electrics.broken", "product.engine.broken"),
+    ("DCT低速换挡卡顿", "product.gearbox.jerk", "product.cockpit.lag"),         # 卡顿 of a gearbox is no screen lag
+    ("刹车反应迟钝", "product.brake.lag", "product.cockpit.lag"),
+    ("刹车踩下去很硬", "product.brake.malfunction", "safety.brake_failure"),
+    ("过个减速带就托底", "product.suspension.bottoming", None),
+    ("刹车盘磨出了沟槽", "product.brake.wear", None),
+    ("变速箱油温过高", "product.gearbox.overheat", "product.engine.overheat"),
+    ("高温天气空调不制冷", "product.hvac.malfunction", "product.engine.overheat"),  # the weather is no fault
+    ("机油液位上升很快", "product.engine.oil_increase", None),
+    ("仪表上的转速表乱跳", "product.electrics.malfunction", "product.engine.malfunction"),  # a gauge, not the engine
+    ("离合踩不下去", "product.clutch.malfunction", "product.steering.sticky"),
 ])
 def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
     got = complaints(matcher, text)
