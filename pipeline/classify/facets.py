@@ -27,6 +27,9 @@ from pipeline.taxonomy import Taxonomy
 _LIST_GAP = re.compile(r"^(?:[\s、/&+和与及跟或]|以及|还有|包括)+$")
 FORWARD_WINDOW = 4
 VAGUE = "vehicle"  # the whole-vehicle component: never the location when a system is named  # a symptom before its component: 异响来自变速箱, 抖动的方向盘
+# A wheel position (前轮, 左后轮) right in front of another system's part says where that part is: 后轮轴承 is the
+# bearing (suspension), 前轮刹车片 the brake pads, not the wheel or the tyre.
+POSITION = ("tyre", "wheel")
 
 
 def term_automaton(terms) -> ahocorasick.Automaton:
@@ -168,12 +171,14 @@ class FacetMatcher:
                 while k > 0 and "implied" not in (comps[k - 1].kind, comps[k].kind):  # a symptom word is no list item
                     gap = text[comps[k - 1].end:comps[k].start]
                     # a list (方向盘 刹车 油门) shares the symptom; so does a compound (电子助力转向), except
-                    # for a vague whole-vehicle word in front of it (新车底盘 is the chassis)
+                    # for a vague whole-vehicle word in front of it (新车底盘 is the chassis) and a wheel position
+                    # in front of another system's part (后轮轴承 is the bearing)
                     compound = gap == ""
                     if not (_LIST_GAP.match(gap) or compound):
                         break
                     k -= 1
-                    if not (compound and comps[k].ref[0] == VAGUE):
+                    where = comps[k].ref[0] == VAGUE or (comps[k].ref == POSITION and comps[k + 1].ref[0] != POSITION[0])
+                    if not (compound and where):
                         chosen.append(comps[k])
             else:
                 after = [c for c in comps if c.kind == "component" and c.start >= y.end and c.start - y.end <= FORWARD_WINDOW]

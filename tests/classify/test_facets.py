@@ -284,6 +284,10 @@ def test_service_journey_and_design_categories(matcher, text, want, not_want):
     ("机油液位上升很快", "product.engine.oil_increase", None),
     ("仪表上的转速表乱跳", "product.electrics.malfunction", "product.engine.malfunction"),  # a gauge, not the engine
     ("离合踩不下去", "product.clutch.malfunction", "product.steering.sticky"),
+    ("后轮轴承坏了", "product.suspension.fault", "product.tyre.fault"),        # a wheel position locates the part
+    ("前轮刹车片磨损严重", "product.brake.wear", "product.tyre.wear"),
+    ("左前轮减震器漏油", "product.suspension.leak_oil", "product.tyre.leak_oil"),
+    ("CVT变速箱电磁阀故障", "product.gearbox.fault", "product.engine.fault"),  # a gearbox solenoid, not the intake
 ])
 def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
     got = complaints(matcher, text)
