@@ -318,3 +318,33 @@ def test_stories_and_denials_across_clauses(tax, text, category, polarity):
     assert (category, polarity) in states, states
     if polarity != "complaint":  # and no clause counts it as this customer's complaint
         assert (category, "complaint") not in states, states
+
+
+@pytest.mark.parametrize("text,not_want", [
+    ("肉眼都能看出来", "product.engine.weak_power"),          # 肉 of weak power inside another word
+    ("这机油的高温粘度不够", "product.engine.overheat"),       # a property of the oil, not overheating
+    ("夏季高温时真的受不了", "product.engine.overheat"),
+    ("雪地里轮胎打滑", "product.gearbox.jerk"),                # wheels slipping on the road, not the gearbox
+    ("前轮打滑后轮不转", "product.gearbox.jerk"),
+    ("三万公里保养换了机油和机滤", "product.engine.fault"),     # routine maintenance, not a fault
+    ("建议更换刹车油", "product.brake.fault"),
+    ("去4S店读一下故障码", "product.vehicle.warning_light"),   # diagnosis talk, not a warning light
+    ("平均油耗7.2", "product.engine.fuel_consumption"),        # the figure, not a complaint about it
+    ("磨损也不同", "product.vehicle.wear"),                    # wear with no part named is a generic remark
+])
+def test_look_alikes_that_state_no_such_fault(matcher, text, not_want):
+    assert not_want not in complaints(matcher, text)
+
+
+@pytest.mark.parametrize("text,category", [
+    ("动力有点肉", "product.engine.weak_power"),
+    ("发动机高温报警", "product.engine.overheat"),
+    ("变速箱打滑", "product.gearbox.jerk"),
+    ("承诺更换发动机现在反悔", "product.engine.fault"),
+    ("车辆出现故障码", "product.vehicle.warning_light"),
+    ("油耗比宣传高很多", "product.engine.fuel_consumption"),
+    ("刹车片磨损严重", "product.brake.wear"),
+    ("9AT高速超车加速迟钝", "product.engine.weak_power"),
+])
+def test_the_same_words_still_report_the_fault(matcher, text, category):
+    assert category in complaints(matcher, text)
