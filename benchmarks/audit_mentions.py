@@ -49,8 +49,8 @@ def load_mentions(path: Path, taxonomy: Path, column: str | None, half: str | No
     _, clauses = to_clauses(feedback)
     _, mentions = Classifier(load_taxonomy(taxonomy), semantic_threshold=None).fit().classify(clauses)
     m = mentions.merge(clauses[["clause_id", "clause"]], on="clause_id")
-    m["terms"] = m["matched_terms"].map(lambda t: list(t) if t is not None and not isinstance(t, str) else
-                                        [x for x in str(t or "").split("|") if x])
+    m["terms"] = m["matched_terms"].map(lambda t: list(dict.fromkeys(  # evidence terms, each once
+        list(t) if t is not None and not isinstance(t, str) else [x for x in str(t or "").split("|") if x])))
     return m
 
 
