@@ -84,7 +84,7 @@ def main() -> None:
     for c in cats:
         sub = m[m["category_id"] == c]
         print(f"\n== {c}: {len(sub)} mentions  (terms: "
-              f"{dict(sub['terms'].explode().value_counts().head(8))})")
+              f"{ {k: int(v) for k, v in sub['terms'].explode().value_counts().head(8).items()} })")
         show(sub)
     exploded = m.explode("terms")
     tcounts = exploded["terms"].value_counts()
@@ -92,7 +92,7 @@ def main() -> None:
                                                       tcounts[tcounts >= args.min_term].index.tolist())
     for t in terms:
         sub = m[m["terms"].map(lambda ts: t in ts)]
-        print(f"\n-- term {t}: {len(sub)} mentions  (categories: {dict(sub['category_id'].value_counts().head(5))})")
+        print(f"\n-- term {t}: {len(sub)} mentions  (categories: { {k: int(v) for k, v in sub['category_id'].value_counts().head(5).items()} })")
         show(sub)
 
 
