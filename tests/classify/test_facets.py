@@ -348,3 +348,14 @@ def test_look_alikes_that_state_no_such_fault(matcher, text, not_want):
 ])
 def test_the_same_words_still_report_the_fault(matcher, text, category):
     assert category in complaints(matcher, text)
+
+
+@pytest.mark.parametrize("text,want", [
+    ("4S店推荐做积碳清洗", False),     # a maintenance service, not carbon deposits reported
+    ("加点除积炭的添加剂", False),
+    ("高转能减少积碳", False),
+    ("发动机积碳严重", True),
+    ("拆开一看里面全是积碳", True),
+])
+def test_carbon_cleaning_is_no_carbon_fault(matcher, text, want):
+    assert ("product.engine.carbon" in complaints(matcher, text)) == want
