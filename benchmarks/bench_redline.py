@@ -8,7 +8,7 @@ Usage: .venv/bin/python benchmarks/bench_redline.py [--dev DEV] [--phrasings YAM
                    (熄火 -> stall, 动力消失 -> power_loss, 刹车失灵/刹车鼓爆裂 -> brake, 转向失灵 -> steering,
                    车辆自燃 -> fire, 气囊未弹开 -> airbag). Never commit that data; pass its path.
   --phrasings      YAML files of `positives: [{text, mode}]` and `lookalikes: [{text, kind}]`; default the
-                   holdout set benchmarks/redline_holdout.yaml (kept out of tests and of taxonomy tuning).
+                   holdout set benchmarks/redline_holdout_2.yaml (kept out of tests and of taxonomy tuning).
   --taxonomy       the taxonomy file; default the red-line flow's default (flows/redline.py).
 
 Detection is the red-line flow's own step (flows/redline.py `detect`: rule scan of the clauses, then P0
@@ -119,7 +119,7 @@ def timing(taxonomy_path: Path, pool: list[str], rows: int, repeats: int) -> Non
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--dev", type=Path, help="complaints_dev.csv or its folder")
-    ap.add_argument("--phrasings", type=Path, nargs="*", default=[REPO / "benchmarks/redline_holdout.yaml"])
+    ap.add_argument("--phrasings", type=Path, nargs="*", default=[REPO / "benchmarks/redline_holdout_2.yaml"])
     ap.add_argument("--taxonomy", type=Path, default=RedlineParams().inputs.taxonomy)
     ap.add_argument("--timing-rows", type=int, default=500, help="rows in the timed scan; 0 skips timing")
     ap.add_argument("--repeats", type=int, default=3)

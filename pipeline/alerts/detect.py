@@ -170,7 +170,9 @@ def new_alerts(
         if col not in fb.columns:
             fb = fb.assign(**{col: pd.NA})
     cand = hits.merge(fb, on="feedback_id").sort_values(["created_at", "feedback_id"], kind="stable")
-    cand = cand[~cand["text"].map(settled)]
+    # (astype: on a batch without any red-line hit the mapped column is empty and of dtype object, which
+    # pandas would read as a list of column labels rather than a row mask)
+    cand = cand[~cand["text"].map(settled).astype(bool)]
     seen = set(zip(known["feedback_id"], known["category_id"]))
     cand = cand[[k not in seen for k in zip(cand["feedback_id"], cand["category_id"])]]
     # Open incidents per (vehicle, category): the latest alert time and its id.

@@ -53,6 +53,9 @@ PSEUDO_NEGATIONS = (
     "无力", "无反应", "无响应", "无显示", "不显示", "无声", "没声音", "没有声音", "没电", "没有电", "无电", "没信号",
     "无信号", "没有反应", "不启动", "不着车", "打不着", "没动力", "没有动力", "无动力", "没劲", "不出风", "不加热",
     "没踩油门", "没有踩油门", "没踩刹车", "没有踩刹车", "没动油门", "无人驾驶",
+    # The circumstance, not a denial: 没有碰撞的情况下气囊自己弹了 / 未发生事故安全带自己松开.
+    "没有碰撞", "没碰撞", "未碰撞", "未发生碰撞", "没有发生碰撞", "没发生碰撞", "无碰撞", "没有撞击", "没有任何碰撞",
+    "没有任何撞击", "没有事故", "未发生事故", "没有外力",
 )
 # Talk about someone else's car or the news is not this customer's complaint: 新闻里别的品牌车自燃了.
 HEARSAY_CUES = ("新闻", "报道", "听说", "据说", "网上看到", "网上说", "看到网上", "网上传", "别的品牌", "其他品牌",
@@ -83,8 +86,12 @@ _RESOLVED = re.compile("|".join(map(re.escape, RESOLVED_CUES)))
 _RESOLVED_AFTER = re.compile(
     "(?<![没未不])(?:" + "|".join(map(re.escape, RESOLVED_AFTER_CUES)) + ")"
 )
+# An unnamed maker or model with a qualifier: 某网红车, 某知名品牌, 某国产新能源车型 (某车, 某品牌 are cues above).
+_UNNAMED = ("某(?:个|一|些|款)?(?:网红|知名|国产|合资|进口|新势力|豪华|日系|德系|美系|韩系|法系|自主|电动|新能源|热门|爆款|大)+"
+            "(?:品牌|车企|车型|汽车|车|厂)")
 # 老车主 (a loyal owner: 老车主权益不兑现) is this customer, not an old car.
-_HEARSAY = re.compile("|".join(f"{re.escape(c)}(?!主)" if c == "老车" else re.escape(c) for c in HEARSAY_CUES))
+_HEARSAY = re.compile("|".join([f"{re.escape(c)}(?!主)" if c == "老车" else re.escape(c) for c in HEARSAY_CUES]
+                               + [_UNNAMED]))
 _DENIAL_AFTER = re.compile("|".join(map(re.escape, DENIAL_AFTER_CUES)))
 _DENIAL_BEFORE = re.compile("|".join(map(re.escape, DENIAL_BEFORE_CUES)))
 # A bare denial closing the clause: 熄火？从来没有 (but not 从来没有遇到过这种情况, a first time).
@@ -95,7 +102,7 @@ STORY_CUES = ("新闻", "报道", "媒体", "电视上", "微博上", "热搜", 
               "网上看到", "看到网上", "事故视频", "隔壁", "朋友的车", "朋友的旧车", "朋友家的车", "同事的车", "邻居的车",
               "亲戚的车", "别人的车", "别人车", "别的车", "别家", "别的品牌", "其他品牌", "别的牌子", "友商", "竞品",
               "某车", "某品牌", "某款", "看到一辆", "有辆")
-_STORY = re.compile("|".join(map(re.escape, STORY_CUES)))
+_STORY = re.compile("|".join([*map(re.escape, STORY_CUES), _UNNAMED]))
 # The customer's own car, person or day: a clause that says so is a report, whatever was said before it.
 _OWN = re.compile(r"我|本人|俺|自家|自己的车|这台车|这辆车|昨天|今天|前天|今早|刚才|早上|晚上|上周|上个月|前几天|这几天|"
                   r"上班|下班|开着开着|差点|"
@@ -171,11 +178,16 @@ def negation_state(text: str, spans: list[tuple[int, int]], window: int = NEGATI
     """
     lo = max(0, spans[0][0] - window)
     hi = spans[-1][0]
-    chars = list(text[lo:hi])
+    # Look-alike words are found in the whole clause, so that one the window cuts (前面没|车 -> 没车) or one
+    # that the evidence starts inside (无缘|无故紧急制动) still reads as the look-alike it is.
+    chars = list(text)
+    for m in _PSEUDO.finditer(text):
+        for i in range(m.start(), m.end()):
+            chars[i] = "□"
     for s, e in spans:
-        for i in range(max(s, lo), min(e, hi)):
-            chars[i - lo] = "□"
-    scope = _PSEUDO.sub("□", "".join(chars))
+        for i in range(s, e):
+            chars[i] = "□"
+    scope = "".join(chars[lo:hi])
     after = text[spans[-1][1] : spans[-1][1] + RESOLVED_AFTER_WINDOW]
     if _RESOLVED.search(scope) or _RESOLVED_AFTER.search(after):
         return "resolved"

@@ -78,3 +78,11 @@ def test_without_vehicle_each_feedback_is_its_own_incident(taxonomy):
     assert sorted(alerts["feedback_id"]) == ["a", "b", "c"] and len(dups) == 0
     alerts, dups = new_alerts(fb, scan_mentions(fb, taxonomy), taxonomy, dedup_days=30)
     assert sorted(alerts["feedback_id"]) == ["a", "b"] and dups["feedback_id"].tolist() == ["c"]
+
+
+def test_a_batch_without_red_line_feedback_raises_no_alert(taxonomy):
+    fb = pd.DataFrame({"feedback_id": ["a", "b"], "text": ["空调不制冷", "车机经常黑屏"], "channel": "app",
+                       "created_at": pd.to_datetime(["2026-07-01", "2026-07-02"]), "vehicle_id": ["veh-1", None]})
+    alerts, dups = new_alerts(fb, scan_mentions(fb, taxonomy), taxonomy, dedup_days=7)
+    assert len(alerts) == 0 and len(dups) == 0
+    assert "feedback_id" in alerts.columns and "feedback_id" in dups.columns

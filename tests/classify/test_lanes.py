@@ -8,7 +8,6 @@ import pytest
 
 from pipeline.classify import Classifier, RuleMatcher, example_failures
 from pipeline.classify.head import SupervisedHead, read_labelled, rule_hit_matrix
-from pipeline.classify.polarity import clause_tone
 from pipeline.classify.report import count_mentions
 from pipeline.classify.semantic import OFF, calibrate_thresholds
 from pipeline.errors import InputError, MissingColumnsError
@@ -119,14 +118,6 @@ def test_repeated_texts_get_the_same_mentions_unless_the_feedback_differs(tax):
     assert ("e#6", "service.attitude") in got and not any(c == "f#7" for c, _ in got)  # filter per row
     lag = m[m["category_id"] == "product.lag"].drop(columns=["clause_id", "feedback_id"])
     assert len(lag) == 2 and lag.iloc[0].equals(lag.iloc[1])
-
-
-@pytest.mark.parametrize("text,tone", [
-    ("动力很足，开着很爽", "praise"), ("动力有点肉", "complaint"), ("油耗不高也不算低", "neutral"),
-    ("价格不贵", "praise"), ("这车油耗多少？", "question"), ("空间没问题", "praise"), ("做工不好", "complaint"),
-])
-def test_clause_tone(text, tone):
-    assert clause_tone(text) == tone
 
 
 def test_department_shares_in_counts(tax):
