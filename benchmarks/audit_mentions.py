@@ -43,7 +43,7 @@ def load_mentions(path: Path, taxonomy: Path, column: str | None, half: str | No
     df = pd.read_csv(path, dtype=str, keep_default_na=False)
     column = column or next(c for c in ("content", "title", "text") if c in df.columns)
     if half is not None:  # the halves of bench_complaints.py
-        a = np.random.default_rng(seed).permutation(len(df)) < len(df) // 2
+        a = np.array(half_a(len(df), seed))
         df = df[a if half == "a" else ~a]
     feedback = pd.DataFrame({"feedback_id": [f"r{i}" for i in range(len(df))], "text": df[column].tolist()})
     _, clauses = to_clauses(feedback)

@@ -28,7 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import REPO  # noqa: E402  (puts the repository on sys.path)
+from harness import REPO, half_a  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.alerts.detect import red_line_mentions  # noqa: E402
 from pipeline.classify import Classifier  # noqa: E402
@@ -63,7 +63,8 @@ def scores(df: pd.DataFrame, pred: dict, groups: list[str]) -> tuple[pd.DataFram
         float((present["f1"] * present["support"]).sum() / present["support"].sum())
 
 
-def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gmap: GroupMap, detail: bool) -> dict:
+def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gmap: GroupMap, detail: bool,
+           readable: set | None = None) -> dict:
     m = mentions[mentions["feedback_id"].isin(set(df["feedback_id"]))]
     complaint = m[m["polarity"] == "complaint"]
     pred = {f: gs for f, cs in complaint.groupby("feedback_id")["category_id"] if (gs := gmap.title_groups(cs))}
@@ -99,8 +100,9 @@ def report(name: str, df: pd.DataFrame, mentions: pd.DataFrame, flagged: set, gm
             for mo in ms or {"?"}:
                 modes.setdefault(mo, []).append(bool(hit))
         print("P0 recall per failure mode:", {k: f"{sum(v)}/{len(v)}" for k, v in sorted(modes.items())})
+        shown = rest[fa & rest["feedback_id"].isin(readable if readable is not None else set(rest["feedback_id"]))]
         if fa.any():
-            print("false alarms:", rest.loc[fa, "text"].tolist())
+            print(f"false alarms ({int(fa.sum())}; texts of half a only):", shown["text"].tolist())
     return {"coverage": coverage, "macro": macro, "macro_noq": macro_noq, "pred": pred}
 
 
@@ -147,8 +149,8 @@ def main() -> None:
     print(f"taxonomy {args.taxonomy.name} ({tax.version}), {len(tax.leaf_ids)} leaf categories; "
           f"embedder {embedder.model_id if embedder is not None else None}; semantic threshold "
           f"{None if args.no_semantic else threshold}; {len(clauses)} clauses: embed {t_embed:.2f} s, classify {t_classify:.2f} s")
-    out = report("all", df, mentions, flagged, gmap, detail=True)
-    half = np.random.default_rng(args.seed).permutation(len(df)) < len(df) // 2
+    half = np.array(half_a(len(df), args.seed))
+    out = report("all", df, mentions, flagged, gmap, detail=True, readable=set(df["feedback_id"][half]))
     report("half a (may be looked at)", df[half], mentions, flagged, gmap, detail=False)
     report("half b (held out)", df[~half], mentions, flagged, gmap, detail=False)
     shown = 0

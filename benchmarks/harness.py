@@ -36,6 +36,14 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 _GIVEN_THREADS = {v for v in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS") if v in os.environ}
 
 
+def half_a(rows: int, seed: int = 0) -> "list[bool]":
+    """Which rows of the complaint dev set are half "a", the half whose texts may be read while tuning; the
+    other half is held out, and benchmarks print only its figures, never its texts."""
+    import numpy as np
+
+    return (np.random.default_rng(seed).permutation(rows) < rows // 2).tolist()
+
+
 def child_env(**extra: str) -> dict[str, str]:
     """The environment for a measured child process: this one's, minus thread-pool sizes this process
     chose for itself, plus `extra`."""
