@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from harness import REPO  # noqa: E402  (puts the repository on sys.path)
+from harness import REPO, half_a  # noqa: E402  (puts the repository on sys.path)
 
 from pipeline.classify import Classifier  # noqa: E402
 from pipeline.preprocess import to_clauses  # noqa: E402
