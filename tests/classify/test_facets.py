@@ -288,6 +288,9 @@ def test_service_journey_and_design_categories(matcher, text, want, not_want):
     ("前轮刹车片磨损严重", "product.brake.wear", "product.tyre.wear"),
     ("左前轮减震器漏油", "product.suspension.leak_oil", "product.tyre.leak_oil"),
     ("CVT变速箱电磁阀故障", "product.gearbox.fault", "product.engine.fault"),  # a gearbox solenoid, not the intake
+    ("加速的时候有爆震声", "product.engine.knock", "product.vehicle.noise"),  # knock is the engine's, no part named
+    ("冷车启动有敲缸声", "product.engine.knock", "product.vehicle.noise"),
+    ("爆震传感器坏了", "product.engine.fault", "product.engine.knock"),     # the sensor is no knock
 ])
 def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
     got = complaints(matcher, text)
