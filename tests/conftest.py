@@ -14,6 +14,11 @@ from tests.sample_fixtures import seed42, taxonomy  # noqa: F401  (rules-only ru
 
 os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("VOC_PROGRESS", "0")
+# Embeddings differ in their last bits with the number of BLAS threads, which the product takes from the
+# cores the machine's load leaves free; a topic fit on a small corpus can turn on those bits (tests/discover:
+# 5 topics with 2 threads, 2 with 1). A test's input must not depend on the load, so the count is fixed here
+# (the free-core logic has its own tests, which set or clear the variable themselves).
+os.environ.setdefault("VOC_EMBED_THREADS", "2")
 # Whatever a test leaves at its default path goes to a temporary workspace, never into the checkout.
 os.environ["VOC_WORKSPACE"] = tempfile.mkdtemp(prefix="voc-test-workspace-")
 os.environ.pop("VOC_DATABASE_PASSWORD", None)
