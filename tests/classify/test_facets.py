@@ -291,6 +291,7 @@ def test_service_journey_and_design_categories(matcher, text, want, not_want):
     ("加速的时候有爆震声", "product.engine.knock", "product.vehicle.noise"),  # knock is the engine's, no part named
     ("冷车启动有敲缸声", "product.engine.knock", "product.vehicle.noise"),
     ("爆震传感器坏了", "product.engine.fault", "product.engine.knock"),     # the sensor is no knock
+    ("排气管冒蓝烟", "product.exhaust.oil_burn", None),                    # blue smoke is oil burning, seen at the pipe
 ])
 def test_parts_and_symptoms_that_locate_a_fault(matcher, text, want, not_want):
     got = complaints(matcher, text)
@@ -334,6 +335,8 @@ def test_stories_and_denials_across_clauses(tax, text, category, polarity):
     ("去4S店读一下故障码", "product.vehicle.warning_light"),   # diagnosis talk, not a warning light
     ("平均油耗7.2", "product.engine.fuel_consumption"),        # the figure, not a complaint about it
     ("磨损也不同", "product.vehicle.wear"),                    # wear with no part named is a generic remark
+    ("这车的中控真是让人无力吐槽", "product.engine.weak_power"),  # 无力 of an idiom
+    ("停好车拉手刹熄火拔钥匙", "safety.stall"),                # turning the engine off is no stall
 ])
 def test_look_alikes_that_state_no_such_fault(matcher, text, not_want):
     assert not_want not in complaints(matcher, text)
