@@ -11,7 +11,7 @@ from pipeline.classify.facets import find_terms, term_automaton
 from pipeline.classify.negation import negation_state
 from pipeline.taxonomy import Taxonomy
 from pipeline.taxonomy.model import PolarityMode, Scope, Unit
-from pipeline.taxonomy.regex import compile_rule_regex
+from pipeline.taxonomy.regex import RuleRegexError, compile_rule_regex
 
 WILDCARD_SPAN = 6  # "*" in a term matches up to this many characters
 
@@ -77,6 +77,7 @@ class RuleMatcher:
         self.taxonomy = taxonomy
         self.rules_: dict[str, _Compiled] = {}
         literals: set[str] = set()
+        wild_sources: list[str] = []  # every wildcard term and regex rule, for one pre-check per clause
         ex = taxonomy.expand
         for cid in taxonomy.leaf_ids:
             cat = taxonomy.categories[cid]
@@ -85,8 +86,13 @@ class RuleMatcher:
                           feedback_scope=taxonomy.scope(cid) == Scope.feedback)
             for t in cat.rules.any:
                 for term in ex(t):
-                    (c.wild.append(re.compile(_pattern(term), re.IGNORECASE)) if "*" in term else c.any.add(term))
+                    if "*" in term:
+                        c.wild.append(re.compile(_pattern(term), re.IGNORECASE))
+                        wild_sources.append(_pattern(term))
+                    else:
+                        c.any.add(term)
             c.wild.extend(compile_rule_regex(p) for p in cat.rules.regex)
+            wild_sources.extend(cat.rules.regex)
             for near in cat.rules.near:
                 groups = [{s for x in ([i] if isinstance(i, str) else i) for s in ex(x)} for i in near.terms]
                 c.near.append((groups, near.window, near.unit == Unit.tokens))
@@ -113,6 +119,13 @@ class RuleMatcher:
             for t in terms:
                 self._term_cats.setdefault(t, set()).add(cid)
         self._wild_cats = [cid for cid, c in self.rules_.items() if c.wild]
+        # A category with wildcards or regexes is tried on every clause; one linear-time pass over all of them
+        # first tells whether any can match. Without it, such categories not otherwise named by a term of the
+        # clause took half of the rules lane's time on real text. Too large a union falls back to trying each.
+        try:
+            self._wild_any = compile_rule_regex("|".join(f"(?:{p})" for p in wild_sources)) if wild_sources else None
+        except RuleRegexError:
+            self._wild_any = None
 
     def _find(self, text: str) -> dict[str, list[tuple[int, int]]]:
         """term -> spans (in order) of all literal term occurrences, also shorter terms inside longer ones."""
@@ -132,7 +145,8 @@ class RuleMatcher:
         candidates: set[str] = set()
         for t in found:
             candidates |= self._term_cats.get(t, set())
-        candidates.update(self._wild_cats)
+        if self._wild_cats and (self._wild_any is None or self._wild_any.search(text)):
+            candidates.update(self._wild_cats)
         lower = text.lower()
         wide = context.lower() if context else lower
         hits: list[RuleHit] = []
