@@ -337,6 +337,7 @@ def test_stories_and_denials_across_clauses(tax, text, category, polarity):
     ("磨损也不同", "product.vehicle.wear"),                    # wear with no part named is a generic remark
     ("这车的中控真是让人无力吐槽", "product.engine.weak_power"),  # 无力 of an idiom
     ("停好车拉手刹熄火拔钥匙", "safety.stall"),                # turning the engine off is no stall
+    ("同样的保养项目每次都乱报价", "product.adas.misfire"),      # a dealer's quote, not a false alarm (乱报)
 ])
 def test_look_alikes_that_state_no_such_fault(matcher, text, not_want):
     assert not_want not in complaints(matcher, text)
