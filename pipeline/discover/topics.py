@@ -42,7 +42,9 @@ class TopicModel:
             stricter than the fixed default, looser for topics whose members are spread out.
         min_similarity_floor: no calibrated threshold goes below this (keeps unrelated text out).
         top_n_words: keywords kept per topic.
-        random_state: fixes UMAP and the sample, so a refit on the same data gives the same topics.
+        random_state: fixes UMAP and the sample, so a refit on the same vectors gives the same topics. The
+            embedder's vectors differ in their last bits with its BLAS thread count (taken from the free
+            cores), which a small fit can turn on; set VOC_EMBED_THREADS for refits that must repeat.
         guide_weight: how far a claimed clause moves towards its category's anchor (0 = unguided).
         target_weight: UMAP's weight of the partial labels against the data (UMAP's default 0.5).
     """
